@@ -1,0 +1,102 @@
+"""Answers per second of the fake model, per endpoint, measured in-process.
+
+Run: python benchmarks/bench_model.py [--seconds 1.0]
+Each endpoint is driven with distinct bodies (a new user message per call) so no cache helps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+from emulator.fake_model import FakeModel
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+PERSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "email": {"type": "string", "format": "email"},
+        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+    },
+    "required": ["name", "age", "email", "tags"],
+    "additionalProperties": False,
+}
+
+CASES: dict[str, tuple[str, Callable[[int], dict[str, Any]]]] = {
+    "chat (short)": (
+        "/v1/chat/completions",
+        lambda i: {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": f"Question number {i} about rivers"}],
+        },
+    ),
+    "chat (tools)": (
+        "/v1/chat/completions",
+        lambda i: {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": f"Weather {i}?"}],
+            "tools": [WEATHER_TOOL],
+        },
+    ),
+    "chat (json_schema)": (
+        "/v1/chat/completions",
+        lambda i: {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": f"Person {i}"}],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "p", "schema": PERSON_SCHEMA}},
+        },
+    ),
+    "responses": ("/v1/responses", lambda i: {"model": "gpt-4.1-mini", "input": f"Say something about {i}"}),
+    "completions": ("/v1/completions", lambda i: {"model": "gpt-3.5-turbo-instruct", "prompt": f"Once {i}"}),
+    "embeddings (1536)": ("/v1/embeddings", lambda i: {"model": "text-embedding-3-small", "input": f"text {i}"}),
+    "embeddings (base64)": (
+        "/v1/embeddings",
+        lambda i: {"model": "text-embedding-3-small", "input": f"text {i}", "encoding_format": "base64"},
+    ),
+    "moderations": ("/v1/moderations", lambda i: {"input": f"a calm sentence {i}"}),
+    "images": ("/v1/images/generations", lambda i: {"prompt": f"a cat {i}", "model": "gpt-image-1"}),
+    "videos": ("/v1/videos", lambda i: {"prompt": f"a wave {i}"}),
+}
+
+
+def measure(model: FakeModel, endpoint: str, make: Callable[[int], dict[str, Any]], seconds: float) -> float:
+    """Answers per second over distinct pre-built bodies (body construction is not timed)."""
+    bodies = [make(i) for i in range(20_000)]
+    done = 0
+    elapsed = 0.0
+    while elapsed < seconds:
+        start = time.perf_counter()
+        for body in bodies[done % 20_000 : done % 20_000 + 500]:
+            model.respond(endpoint, body, custom_id=f"line-{done}", created=1_700_000_000)
+            done += 1
+        elapsed += time.perf_counter() - start
+    return done / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    model = FakeModel(seed=0)
+    print(f"{'endpoint':<22} {'answers/s':>12}")
+    for name, (endpoint, make) in CASES.items():
+        print(f"{name:<22} {measure(model, endpoint, make, args.seconds):>12,.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m emulator` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,148 @@
+"""The whole emulator as one object: stores, clock, scheduler, services, model, scenarios and journal.
+
+Everything the HTTP layer, the pytest plugin and the CLI do goes through a `Backend`. Domain code is
+synchronous and runs on one thread, so nothing here needs a lock.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .batches import BatchesService
+from .clock import Clock, ClockError, ClockMode, SwitchableClock, iso, make_clock
+from .config import EmulatorConfig
+from .fake_model import FakeModel
+from .files import FilesService
+from .ids import IdFactory
+from .journal import Journal
+from .scenario import ScenarioEngine, ScenarioRegistry
+from .scheduler import Scheduler
+from .storage import open_storage
+from .uploads import UploadsService
+
+DEFAULT_IDLE_LIMIT = 172_800.0
+META = "meta"
+
+
+class Backend:
+    def __init__(self, config: EmulatorConfig | None = None, clock: Clock | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.clock = SwitchableClock(clock or make_clock(self.config.clock, self.config.start_time, self.config.speed))
+        self._start = self.clock.now()
+        self.seed = self.config.seed
+        self.ids = IdFactory(self.seed)
+        self.scheduler = Scheduler()
+        self.store, self.blobs, self._temp_root = open_storage(self.config.data_dir)
+        self.journal = Journal()
+        self.handler_errors: list[dict[str, Any]] = []
+        self.scenarios = ScenarioRegistry(base_timing=self.config.timing)
+        loaded = [self.scenarios.load_file(Path(path)) for path in self.config.scenario_files]
+        self._startup_scenario = loaded[0].name if loaded else self.scenarios.default().name
+        self.engine = self.scenarios.engine(self._startup_scenario)
+        self.model = FakeModel(self.seed, self.config.models)
+        self.files = FilesService(self.store, self.blobs, self.clock, self.ids, self.config.limits)
+        self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, self.config.limits, self.files)
+        self.batches = BatchesService(self)
+        self._restore_meta()
+        self.clock.on_change = self._save_clock
+        self.ids.on_change = self._save_ids
+        self.batches.restore()
+
+    # -- what a restart needs besides records -------------------------------------------------
+
+    def _restore_meta(self) -> None:
+        counters = self.store.get(META, "ids")
+        if counters:
+            self.ids.restore(counters)
+        clock = self.store.get(META, "clock")
+        if clock:
+            self.clock.restore(clock)
+
+    def _save_ids(self, counters: dict[str, int]) -> None:
+        if self.config.data_dir is not None:
+            self.store.put(META, "ids", dict(counters))
+
+    def _save_clock(self) -> None:
+        if self.config.data_dir is not None:
+            self.store.put(META, "clock", self.clock.state())
+
+    # -- time -----------------------------------------------------------------------------------
+
+    def run_due(self) -> int:
+        """Run every transition whose time has come (cheap when none is due)."""
+        return self.scheduler.run_due(self.clock.now())
+
+    def advance(self, seconds: float) -> int:
+        if seconds < 0:
+            raise ClockError("cannot advance by a negative amount")
+        return self.set_time(self.clock.now() + seconds)
+
+    def set_time(self, target: float) -> int:
+        """Move the clock to `target`, running due transitions in time order on the way."""
+        if target < self.clock.now():
+            raise ClockError("the clock cannot move backwards")
+        ran = 0
+        while (due := self.scheduler.next_due()) is not None and due <= target:
+            if due > self.clock.now():
+                self.clock.set(due)
+            ran += self.scheduler.run_due(self.clock.now())
+        self.clock.set(target)
+        ran += self.scheduler.run_due(self.clock.now())
+        self.batches.sync_all()
+        return ran
+
+    def run_until_idle(self, max_seconds: float = DEFAULT_IDLE_LIMIT) -> int:
+        """Jump from event to event until no batch is active, or `max_seconds` of virtual time passed."""
+        limit = self.clock.now() + max_seconds
+        ran = self.run_due()
+        while self.batches.any_active():
+            due = self.scheduler.next_due()
+            if due is None or due > limit:
+                break
+            before = (self.clock.now(), due)
+            ran += self.set_time(max(due, self.clock.now()))
+            if (self.clock.now(), self.scheduler.next_due()) == before:
+                break  # a timer that keeps rescheduling itself at the same time must not hang the server
+        return ran
+
+    def clock_state(self) -> dict[str, Any]:
+        now = self.clock.now()
+        return {"now": now, "iso": iso(now), "mode": self.clock.mode, "speed": self.clock.speed}
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def reset(
+        self, *, start_time: float | None = None, seed: int | None = None, clock_mode: ClockMode | None = None
+    ) -> None:
+        """Wipe files, batches, uploads, journal and scenario counters; the clock returns to its start and the
+        scenario chosen at startup is active again.
+
+        `start_time`, `seed` and `clock_mode` restart with other values than the configured ones for this run
+        only: the next plain reset goes back to the configured ones.
+        """
+        seed = self.config.seed if seed is None else seed
+        if seed != self.seed:
+            self.seed = seed
+            self.ids.seed = seed
+            self.model = FakeModel(seed, self.config.models)
+        mode = clock_mode or self.config.clock
+        self.clock.replace(make_clock(mode, self._start if start_time is None else start_time, self.config.speed))
+        self.scheduler.clear()
+        self.store.clear()
+        self.blobs.clear()
+        self.journal.clear()
+        self.handler_errors.clear()
+        self.ids.reset()
+        self.scenarios.reset()
+        self.engine = self.scenarios.engine(self._startup_scenario)
+        self.batches.reset()
+
+    def use_scenario(self, engine: ScenarioEngine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        self.store.close()
+        if self._temp_root is not None:
+            shutil.rmtree(self._temp_root, ignore_errors=True)

@@ -1,0 +1,270 @@
+"""The `batch-emulator` command line: serve, validate, run, scenario check|schema.
+
+Environment variables `BATCH_EMULATOR_*` are read here (and in the pytest plugin) only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+import orjson
+
+from .clock import ClockError, parse_time
+from .config import EmulatorConfig, Limits, Timing
+
+LOG_LEVELS = ["debug", "info", "warning", "error"]
+
+
+def _start_time(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ClockError as exc:
+        raise click.BadParameter(str(exc), param_hint="--start-time") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "BATCH_EMULATOR"})
+@click.version_option(package_name="batch-emulator")
+def main() -> None:
+    """A local, offline, deterministic emulator of the OpenAI Files and Batches APIs."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port; 0 picks a free one.")
+@click.option(
+    "--clock",
+    "clock_mode",
+    type=click.Choice(["manual", "real"]),
+    default="real",
+    show_default=True,
+    help="manual: time moves only through the admin API; real: wall time, scaled by --speed.",
+)
+@click.option("--speed", default=1.0, show_default=True, type=float, help="Virtual seconds per real second.")
+@click.option("--start-time", default=None, help="Virtual start time (ISO 8601 or epoch seconds).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for ids and the fake model.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep files and batches here (SQLite + blobs) so they survive a restart.",
+)
+@click.option(
+    "--api-key", "api_keys", multiple=True, help="Accept only these keys (repeatable); each sees its own data."
+)
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Scenario file (repeatable); the first is active, all are available by name.",
+)
+@click.option("--model", "models", multiple=True, help="Accept only these model names (repeatable).")
+@click.option("--requests-per-second", type=float, default=None, help="Default processing rate of batch lines.")
+@click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit (default 50,000).")
+@click.option("--max-batch-bytes", type=int, default=None, help="Raise the batch input size limit (default 200 MB).")
+@click.option("--should-retry-header", is_flag=True, help="Send x-should-retry: false on 400/404/409 responses.")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
+def serve(
+    host: str,
+    port: int,
+    clock_mode: str,
+    speed: float,
+    start_time: str | None,
+    seed: int,
+    data_dir: Path | None,
+    api_keys: tuple[str, ...],
+    scenarios: tuple[Path, ...],
+    models: tuple[str, ...],
+    requests_per_second: float | None,
+    max_requests: int | None,
+    max_batch_bytes: int | None,
+    should_retry_header: bool,
+    log_level: str,
+) -> None:
+    """Serve the emulator until interrupted."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    timing = Timing() if requests_per_second is None else Timing(requests_per_second=requests_per_second)
+    limits = Limits(
+        **({"batch_max_requests": max_requests} if max_requests else {}),
+        **({"batch_max_bytes": max_batch_bytes} if max_batch_bytes else {}),
+    )
+    config = EmulatorConfig(
+        host=host,
+        port=port,
+        clock=clock_mode,
+        speed=speed,
+        start_time=_start_time(start_time),
+        seed=seed,
+        data_dir=data_dir,
+        api_keys=api_keys,
+        scenario_files=scenarios,
+        models=models,
+        timing=timing,
+        limits=limits,
+        should_retry_header=should_retry_header,
+    )
+    asyncio.run(_serve(config))
+
+
+async def _serve(config: EmulatorConfig) -> None:
+    from .backend import Backend
+    from .server import EmulatorServer
+
+    backend = Backend(config)
+    server = EmulatorServer(backend, config.host, config.port)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    click.echo(f"batch-emulator serving on {server.url}/v1 (admin API at {server.url}/_emulator)", err=False)
+    sys.stdout.flush()
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        backend.close()
+        click.echo("batch-emulator stopped")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--endpoint", default="/v1/chat/completions", show_default=True, help="The batch endpoint.")
+@click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit.")
+@click.option("--max-batch-bytes", type=int, default=None, help="Raise the batch input size limit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the errors as JSON lines.")
+def validate(path: Path, endpoint: str, max_requests: int | None, max_batch_bytes: int | None, as_json: bool) -> None:
+    """Check a batch input file exactly as the server does; exit 1 when it has errors."""
+    from .batch_input import validate_batch_input
+
+    limits = Limits(
+        **({"batch_max_requests": max_requests} if max_requests else {}),
+        **({"batch_max_bytes": max_batch_bytes} if max_batch_bytes else {}),
+    )
+    report = validate_batch_input(path, endpoint, limits)
+    for error in report.errors:
+        if as_json:
+            click.echo(
+                orjson.dumps(
+                    {"line": error.line, "code": error.code, "param": error.param, "message": error.message}
+                ).decode()
+            )
+        else:
+            where = f"line {error.line}" if error.line is not None else "file"
+            param = f" [{error.param}]" if error.param else ""
+            click.echo(f"{path}:{where}: {error.code}{param}: {error.message}")
+    if report.errors:
+        click.echo(f"{len(report.errors)} error(s) in {report.total_requests} request line(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {report.total_requests} request line(s), model {report.model}, endpoint {endpoint}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the output file (2xx lines).",
+)
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the error file (non-2xx lines).",
+)
+@click.option("--endpoint", default=None, help="The batch endpoint (default: the url of the first line).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--scenario", type=str, default=None, help="A bundled scenario name or a scenario file.")
+@click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def run(
+    path: Path,
+    output: Path,
+    errors_path: Path | None,
+    endpoint: str | None,
+    seed: int,
+    scenario: str | None,
+    max_requests: int | None,
+    progress: bool | None,
+) -> None:
+    """Process a batch input file offline through the same engine and fake model."""
+    from .offline import run_offline
+
+    limits = Limits(**({"batch_max_requests": max_requests} if max_requests else {}))
+    show = sys.stdout.isatty() if progress is None else progress
+    with contextlib.ExitStack() as stack:
+        callback = None
+        if show:
+            bar = stack.enter_context(click.progressbar(length=1, label="lines"))
+
+            def callback(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+        summary = run_offline(
+            path,
+            output,
+            errors_path,
+            endpoint=endpoint,
+            seed=seed,
+            scenario=scenario,
+            limits=limits,
+            on_progress=callback,
+        )
+    if summary.errors:
+        for error in summary.errors:
+            where = f"line {error.line}" if error.line is not None else "file"
+            click.echo(f"{path}:{where}: {error.code}: {error.message}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{summary.completed} completed, {summary.failed} failed; output {output}"
+        + (f", errors {errors_path}" if errors_path else "")
+    )
+
+
+@main.group()
+def scenario() -> None:
+    """Work with scenario files."""
+
+
+@scenario.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def scenario_check(paths: tuple[Path, ...]) -> None:
+    """Check scenario files; print each problem as FILE:LINE: field: message."""
+    from .scenario import check_files
+
+    problems = check_files(list(paths))
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo(f"ok: {len(paths)} scenario file(s)")
+
+
+@scenario.command("schema")
+def scenario_schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    from .scenario import json_schema
+
+    click.echo(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2).decode())
+
+
+@scenario.command("list")
+def scenario_list() -> None:
+    """List the bundled scenarios."""
+    from .scenario import ScenarioRegistry
+
+    for item in ScenarioRegistry().describe():
+        click.echo(f"{item['name']}: {item.get('description', '')}")

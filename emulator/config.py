@@ -1,0 +1,59 @@
+"""Configuration: one frozen `EmulatorConfig`, built at the edges (CLI, pytest plugin), never from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MB = 1024 * 1024
+
+
+class Timing(BaseModel):
+    """Virtual seconds each batch phase takes; every value can be overridden by a scenario."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    validating: float = Field(2.0, ge=0)
+    requests_per_second: float = Field(100.0, gt=0)
+    finalizing: float = Field(1.0, ge=0)
+    cancelling: float = Field(2.0, ge=0)
+    completion_window: float = Field(86400.0, gt=0)
+
+
+class Limits(BaseModel):
+    """Size and count limits, defaulting to the real API's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file_max_bytes: int = Field(512 * MB, gt=0)
+    batch_max_requests: int = Field(50_000, gt=0)
+    batch_max_bytes: int = Field(200 * MB, gt=0)
+    batch_max_embedding_inputs: int = Field(50_000, gt=0)
+    upload_part_max_bytes: int = Field(64 * MB, gt=0)
+    upload_max_bytes: int = Field(8 * 1024 * MB, gt=0)
+    upload_lifetime_seconds: int = Field(3600, gt=0)
+    batch_file_default_ttl: int = Field(30 * 86400, gt=0)
+    batch_output_default_ttl: int = Field(30 * 86400, gt=0)
+
+
+class EmulatorConfig(BaseModel):
+    """Everything that shapes one emulator instance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    clock: Literal["manual", "real"] = "real"
+    speed: float = Field(1.0, gt=0)
+    start_time: float | None = None
+    seed: int = 0
+    data_dir: Path | None = None
+    api_keys: tuple[str, ...] = ()
+    timing: Timing = Timing()
+    limits: Limits = Limits()
+    scenario_files: tuple[Path, ...] = ()
+    models: tuple[str, ...] = ()
+    should_retry_header: bool = False
+    unknown_input_file: Literal["not_found", "fail_batch"] = "not_found"

@@ -1,0 +1,83 @@
+"""Hashes that make every fake answer a pure function of its inputs.
+
+Two digests per request:
+
+* the *content digest* of (seed, endpoint, body without delivery options) picks words, tool
+  choices and schema instances. Options that only change how an answer is delivered or cut
+  (`stream`, `max_tokens`, `stop`, `n`, `logprobs`, `metadata`, ...) are left out, so a truncated
+  or streamed answer is the same text as the full one;
+* the *id key* of (seed, custom_id, whole canonical body) names the objects inside the answer
+  (`chatcmpl-…`, `resp_…`, `msg_…`, `call_…`) through `emulator.ids.derived_hex`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from emulator.ids import derived_hex
+
+DELIVERY_KEYS = frozenset(
+    {
+        "stream",
+        "stream_options",
+        "max_tokens",
+        "max_completion_tokens",
+        "max_output_tokens",
+        "stop",
+        "n",
+        "logprobs",
+        "top_logprobs",
+        "include",
+        "metadata",
+        "user",
+        "store",
+        "safety_identifier",
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "service_tier",
+        "background",
+        "truncation",
+    }
+)
+
+
+def canonical(body: Mapping[str, Any]) -> bytes:
+    """Key-sorted compact JSON of a request body (non-JSON values fall back to their `str`)."""
+    data = body if type(body) is dict else dict(body)
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+
+
+def content_digest(seed: int, endpoint: str, body: Mapping[str, Any], canonical_body: bytes | None = None) -> bytes:
+    """64 bytes that depend on (seed, endpoint, body minus delivery options)."""
+    if canonical_body is None or not DELIVERY_KEYS.isdisjoint(body):
+        canonical_body = canonical({k: v for k, v in body.items() if k not in DELIVERY_KEYS})
+    h = hashlib.blake2b(canonical_body, digest_size=64, person=b"fake-model-text")
+    h.update(b"\x1f%d\x1f%s" % (seed, endpoint.encode()))
+    return h.digest()
+
+
+def sub_digest(digest: bytes, label: str | int) -> bytes:
+    """A fresh 64-byte digest derived from `digest` and a label (per choice, per tool, ...)."""
+    return hashlib.blake2b(digest + str(label).encode(), digest_size=64).digest()
+
+
+def rng_for(digest: bytes) -> random.Random:
+    """A seeded generator for the slower, structured parts (schema instances, tool arguments)."""
+    return random.Random(int.from_bytes(digest[:16], "little"))
+
+
+class IdMaker:
+    """Derives the ids inside one answer from (seed, custom_id, canonical body)."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, seed: int, custom_id: str | None, canonical_body: bytes) -> None:
+        self._key = hashlib.blake2b(canonical_body, digest_size=16).hexdigest() + f"|{seed}|{custom_id or ''}"
+
+    def hex(self, kind: str, n: int = 32) -> str:
+        return derived_hex(self._key, kind, n=n)

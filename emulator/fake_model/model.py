@@ -1,0 +1,129 @@
+"""`FakeModel`: validates a request body and dispatches it to the endpoint's answer builder.
+
+Every answer is a pure function of (seed, endpoint, body, custom_id, created, shape): text and
+vectors come from the content digest (see `digest`), ids from (seed, custom_id, body).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from emulator.errors import EmulatorError, InvalidRequest
+from emulator.fake_model import requests as rq
+from emulator.fake_model.catalogue import DEFAULT_MODELS, is_reasoning_model, model_entries
+from emulator.fake_model.chat import answer_chat
+from emulator.fake_model.completions import answer_completions
+from emulator.fake_model.context import Call
+from emulator.fake_model.digest import IdMaker, canonical, content_digest
+from emulator.fake_model.embeddings import EmbeddingSizes, answer_embeddings
+from emulator.fake_model.media import answer_image_edit, answer_image_generation, answer_video
+from emulator.fake_model.moderations import answer_moderations
+from emulator.fake_model.responses import answer_responses
+from emulator.fake_model.result import PLAIN, ModelResult, ResponseShape
+from emulator.fake_model.streaming import chat_chunks, response_events
+
+SUPPORTED_ENDPOINTS: tuple[str, ...] = tuple(rq.ALLOWED)
+
+
+class FakeModel:
+    """A deterministic stand-in for the models behind every batchable endpoint."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        models: Sequence[str] = (),
+        embedding_dimensions: Mapping[str, int] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.models: tuple[str, ...] = tuple(models)
+        self._known = frozenset(self.models)
+        self._sizes = EmbeddingSizes(embedding_dimensions)
+        self._handlers: dict[str, Callable[[Call], ModelResult]] = {
+            rq.CHAT: answer_chat,
+            rq.COMPLETIONS: answer_completions,
+            rq.EMBEDDINGS: lambda call: answer_embeddings(call, self._sizes),
+            rq.RESPONSES: answer_responses,
+            rq.MODERATIONS: answer_moderations,
+            rq.IMAGE_GENERATIONS: answer_image_generation,
+            rq.IMAGE_EDITS: answer_image_edit,
+            rq.VIDEOS: answer_video,
+        }
+
+    def knows_model(self, name: str) -> bool:
+        """Whether `name` is served; any name is when no model list was given."""
+        return not self._known or name in self._known
+
+    def respond(
+        self,
+        endpoint: str,
+        body: Mapping[str, Any],
+        *,
+        custom_id: str | None = None,
+        created: int = 0,
+        shape: ResponseShape | None = None,
+    ) -> ModelResult:
+        """The status, JSON body and token usage the endpoint gives for `body`."""
+        try:
+            call = self._prepare(endpoint, body, custom_id, created, shape)
+            return self._handlers[endpoint](call)
+        except EmulatorError as error:
+            return ModelResult.from_error(error)
+
+    def stream_events(self, endpoint: str, body: Mapping[str, Any], *, created: int = 0) -> Iterator[dict[str, Any]]:
+        """Streamed form of `respond` for chat completions (chunks) and responses (typed events).
+
+        The request is validated before this returns; a bad request raises its `EmulatorError`.
+        """
+        if endpoint not in (rq.CHAT, rq.RESPONSES):
+            raise InvalidRequest(f"Streaming is not supported for {endpoint}.", param="stream")
+        call = self._prepare(endpoint, body, None, created, None)
+        result = self._handlers[endpoint](call)
+        if endpoint == rq.CHAT:
+            options = body.get("stream_options")
+            include_usage = isinstance(options, Mapping) and options.get("include_usage") is True
+            return chat_chunks(result.body, include_usage=include_usage)
+        return response_events(result.body)
+
+    def list_models(self) -> list[dict[str, Any]]:
+        """Catalogue entries for `GET /v1/models`."""
+        return model_entries(self.models or DEFAULT_MODELS)
+
+    def _prepare(
+        self, endpoint: str, body: Mapping[str, Any], custom_id: str | None, created: int, shape: ResponseShape | None
+    ) -> Call:
+        rq.validate(endpoint, body, self.knows_model)
+        if endpoint == rq.CHAT:
+            _check_reasoning_parameters(body)
+        canonical_body = canonical(body)
+        return Call(
+            seed=self.seed,
+            endpoint=endpoint,
+            body=body,
+            created=created,
+            shape=shape or PLAIN,
+            digest=content_digest(self.seed, endpoint, body, canonical_body),
+            ids=IdMaker(self.seed, custom_id, canonical_body),
+        )
+
+
+def _check_reasoning_parameters(body: Mapping[str, Any]) -> None:
+    """Reasoning models refuse `max_tokens` and non-default sampling temperatures, like the real API."""
+    model = body.get("model")
+    if not isinstance(model, str) or not is_reasoning_model(model):
+        return
+    if "max_tokens" in body:
+        raise InvalidRequest(
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            param="max_tokens",
+            code="unsupported_parameter",
+        )
+    temperature = body.get("temperature")
+    if temperature is not None and temperature != 1:
+        raise InvalidRequest(
+            f"Unsupported value: 'temperature' does not support {temperature} with this model. "
+            "Only the default (1) value is supported.",
+            param="temperature",
+            code="unsupported_value",
+        )

@@ -1,0 +1,58 @@
+"""The value objects the fake model hands back: token usage, per-line shape overrides, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.errors import EmulatorError
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsage:
+    """Token counts of one answer; a batch sums these into its `usage`."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.input_tokens + other.input_tokens,
+            self.cached_tokens + other.cached_tokens,
+            self.output_tokens + other.output_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+
+NO_USAGE = TokenUsage()
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseShape:
+    """Per-line overrides a scenario may ask for; every field is optional."""
+
+    finish_reason: str | None = None
+    empty_content: bool = False
+    refusal: str | None = None
+
+
+PLAIN = ResponseShape()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelResult:
+    """An HTTP status, the JSON body for it, and the tokens it used."""
+
+    status_code: int
+    body: dict[str, Any]
+    usage: TokenUsage
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @classmethod
+    def from_error(cls, error: EmulatorError) -> ModelResult:
+        return cls(error.status, error.body(), NO_USAGE)

@@ -1,0 +1,143 @@
+"""Deterministic pseudo-prose: short answers built from a fixed word list and a digest.
+
+Each byte of the 64-byte content digest picks one three-word phrase, so answers cost a few microseconds.
+One word taken from the last user message is worked into the text, so different prompts give
+visibly different answers. Length is 8 to 41 words (plus the mention) unless asked otherwise.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from functools import lru_cache
+
+from emulator.fake_model.digest import sub_digest
+
+WORDS: tuple[str, ...] = tuple(
+    """
+    the a of and to in is it that for on with as was at by this from or be are an not have has which one
+    all their there can more when will would about if so what up out some into than them then its only
+    over also new other time two way may these first any where most after many well through back much
+    before good just very even because same each both those while under never world system model answer
+    value result question example detail moment reason pattern method signal record number source matter
+    sample window bridge river garden harbor meadow lantern orchard pebble quarry ribbon saddle tunnel
+    valley willow anchor beacon canyon dragon engine falcon glacier hammer island jungle kettle ladder
+    marble nectar ocean pillar quartz rocket summit timber umbrella violet wagon yellow zephyr amber
+    breeze cobalt dune ember fjord granite hollow ivory jasper sierra tundra upland vessel wharf basalt
+    cedar delta echo fable gravel heron inlet juniper kiln lotus mesa nickel orbit prism quiet ridge
+    spruce tide unity vapor walnut yarrow zenith calm bright steady gentle careful simple clear quick
+    patient honest modest useful certain likely plain fair exact practical curious rapid subtle vivid
+    distant nearby early late open close short long light heavy warm cool soft firm brief ready often
+    rarely usually perhaps indeed still already together across along beyond within around between
+    toward behind above below near since until although however therefore meanwhile besides otherwise
+    consider notice suggest compare measure explain describe gather follow arrange balance capture
+    deliver
+    """.split()  # noqa: SIM905
+)
+assert len(WORDS) == 256, len(WORDS)
+
+_PHRASE_WORDS = tuple((WORDS[k], WORDS[(k * 37 + 11) & 255], WORDS[(k * 101 + 59) & 255]) for k in range(256))
+_PHRASES = tuple(" ".join(words) for words in _PHRASE_WORDS)
+# Variant table: index flag * 256 + phrase, flag bit 1 = starts a sentence, bit 2 = ends one.
+_VARIANTS: tuple[str, ...] = tuple(
+    (p[:1].upper() + p[1:] if flag & 1 else p) + ("." if flag & 2 else "") for flag in range(4) for p in _PHRASES
+)
+_VARIANT_TOKENS: tuple[int, ...] = tuple(sum((len(w) + 3) // 4 for w in v.split()) for v in _VARIANTS)
+_PUNCTUATION = "\"'`.,;:!?()[]{}<>*_#"
+_CONNECTORS = ("about", "regarding", "on", "concerning")
+
+
+def mention_from(text: str, digest: bytes) -> str:
+    """One word (3+ characters, starting with a letter) of the user's text chosen by the digest, or ""."""
+    if not text:
+        return ""
+    words = text[-2000:].split()
+    if not words:
+        return ""
+    first = digest[63] % len(words)
+    for k in range(len(words)):
+        word = words[(first + k) % len(words)].strip(_PUNCTUATION)
+        if len(word) >= 3 and word[0].isalpha():
+            return word
+    return ""
+
+
+def prose(digest: bytes, mention: str = "", min_words: int = 8, max_words: int = 40) -> str:
+    """Sentences of dictionary words picked by `digest`, with `mention` worked in after a connector."""
+    return prose_counted(digest, mention, min_words, max_words)[0]
+
+
+def prose_counted(digest: bytes, mention: str = "", min_words: int = 8, max_words: int = 40) -> tuple[str, int]:
+    """`prose` plus its token count (as `tokens.count_tokens` would give, computed while building).
+
+    Text is assembled from three-word phrases (one digest byte each) grouped into sentences of one
+    to three phrases by a precomputed layout, so the work is a few table look-ups done in C.
+    """
+    low = max(1, min_words // 3)
+    high = max(low, max_words // 3)
+    count = low + digest[0] % (high - low + 1)
+    source = digest[1:]
+    while len(source) < count:
+        source += sub_digest(source[-64:], len(source))
+    offsets, middles = _layout(count, digest[2] >> 4)
+    indices = list(map(operator.add, offsets, source[:count]))
+    parts = list(map(_VARIANTS.__getitem__, indices))
+    tokens = sum(map(_VARIANT_TOKENS.__getitem__, indices))
+    if mention:
+        connector = _CONNECTORS[digest[2] & 3]
+        tokens += _cost(len(connector)) + sum(_cost(len(word)) for word in mention.split())
+        if middles:
+            parts.insert(middles[digest[1] % len(middles)], f"{connector} {mention}")
+        else:
+            parts.append(f"{connector[:1].upper()}{connector[1:]} {mention}.")
+            tokens += 1 if len(mention.split()[-1]) % 4 == 0 else 0
+    return " ".join(parts), tokens
+
+
+@lru_cache(maxsize=4096)
+def _layout(count: int, variant: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Table offsets marking sentence starts and ends for `count` phrases, and mid-sentence positions."""
+    offsets: list[int] = []
+    middles: list[int] = []
+    state = variant * 7 + count
+    position = 0
+    while position < count:
+        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
+        length = min(1 + (state >> 16) % 3, count - position)
+        for i in range(length):
+            flag = (1 if i == 0 else 0) | (2 if i == length - 1 else 0)
+            offsets.append(flag * 256)
+            if i > 0:
+                middles.append(position + i)
+        position += length
+    return tuple(offsets), tuple(middles)
+
+
+def _cost(length: int) -> int:
+    return (length + 3) // 4
+
+
+def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> tuple[str, bool]:
+    """Cut `text` before the earliest stop sequence; the flag says whether one was found."""
+    if not stop:
+        return text, False
+    sequences = (stop,) if isinstance(stop, str) else stop
+    cut = -1
+    for sequence in sequences:
+        if sequence:
+            at = text.find(sequence)
+            if at != -1 and (cut == -1 or at < cut):
+                cut = at
+    if cut == -1:
+        return text, False
+    return text[:cut], True
+
+
+def refusal_text(digest: bytes) -> str:
+    """A short deterministic refusal message."""
+    options = (
+        "I'm sorry, but I can't help with that.",
+        "I can't assist with that request.",
+        "Sorry, I'm not able to help with this.",
+    )
+    return options[digest[5] % len(options)]

@@ -1,0 +1,95 @@
+"""The one deterministic token counter every endpoint uses.
+
+The approximation: text is split on whitespace into words, and each word costs one token per
+started group of four characters (``ceil(len(word) / 4)``), so "hi" is 1 token, "tokenizer" is 3
+and an empty or blank string is 0. It lands close to real BPE counts for English prose (about
+1.3 tokens per word) while costing almost nothing to compute.
+
+`token_pieces` cuts text into exactly those tokens (each word's first piece keeps the whitespace
+before it), so streamed deltas, logprobs entries and `max_tokens` truncation all agree with the
+counts reported in `usage`.
+
+Chat prompts follow the familiar per-message framing: each message costs its content plus 3
+tokens (4 with a `name`), and the reply is primed with 3 more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_MAX_TABLE = 256
+_COST = tuple((n + 3) // 4 for n in range(_MAX_TABLE))
+_PIECE_RE = re.compile(r"\s*\S{1,4}")
+MESSAGE_OVERHEAD = 3
+REPLY_PRIMING = 3
+
+
+def _word_cost(length: int) -> int:
+    return (length + 3) // 4
+
+
+def count_tokens(text: str) -> int:
+    """Deterministic token estimate: one token per started 4 characters of each whitespace-separated word."""
+    if not text:
+        return 0
+    lengths = list(map(len, text.split()))
+    try:
+        return sum(map(_COST.__getitem__, lengths))
+    except IndexError:
+        return sum(map(_word_cost, lengths))
+
+
+def token_pieces(text: str) -> list[str]:
+    """Cut `text` into the tokens `count_tokens` counts; joined back they give `text` (trailing blanks dropped)."""
+    return _PIECE_RE.findall(text)
+
+
+def truncate_to_tokens(text: str, budget: int) -> tuple[str, bool]:
+    """Keep at most `budget` tokens of `text`; the flag says whether anything was cut."""
+    if budget <= 0:
+        return "", count_tokens(text) > 0
+    if count_tokens(text) <= budget:
+        return text, False
+    return "".join(_PIECE_RE.findall(text)[:budget]), True
+
+
+def content_text(content: Any) -> str:
+    """The text of a message `content`: a string, or a list of parts whose text parts are joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts: list[str] = []
+        for part in content:
+            if isinstance(part, Mapping):
+                text = part.get("text")
+                if isinstance(text, str):
+                    parts.append(text)
+                elif part.get("type") in ("image_url", "input_image"):
+                    parts.append("[image]")
+            elif isinstance(part, str):
+                parts.append(part)
+        return " ".join(parts)
+    return ""
+
+
+def count_message_tokens(messages: Iterable[Any]) -> int:
+    """Prompt tokens of a chat `messages` list (content plus per-message framing and reply priming)."""
+    total = REPLY_PRIMING
+    for message in messages:
+        if type(message) is not dict and not isinstance(message, Mapping):
+            continue
+        content = message.get("content")
+        total += MESSAGE_OVERHEAD + count_tokens(content if type(content) is str else content_text(content))
+        if message.get("name"):
+            total += 1
+        tool_calls = message.get("tool_calls")
+        if tool_calls and isinstance(tool_calls, list):
+            for call in tool_calls:
+                function = call.get("function") if isinstance(call, Mapping) else None
+                if isinstance(function, Mapping):
+                    total += count_tokens(str(function.get("name", ""))) + count_tokens(
+                        str(function.get("arguments", ""))
+                    )
+    return total

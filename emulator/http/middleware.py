@@ -1,0 +1,117 @@
+"""Every request passes here: due transitions run, auth, scenario HTTP faults, the journal, the error
+envelope, and the response headers the real API sends."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import (
+    MSG_BAD_API_KEY,
+    MSG_INVALID_URL,
+    MSG_NO_API_KEY,
+    EmulatorError,
+    NotFound,
+    ServerError,
+    Unauthorized,
+)
+from .faults import apply_fault
+from .keys import ENTRY, OWNER, backend_of, json_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ADMIN_PREFIX = "/_emulator"
+JOURNAL_HEADERS = ("user-agent", "x-stainless-retry-count", "x-stainless-async", "content-type", "x-emulator-scenario")
+
+
+def _api_key(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "").strip()
+    if header.lower().startswith("bearer "):
+        header = header[7:].strip()
+    if not header:
+        header = request.headers.get("x-api-key", "").strip()
+    return header or None
+
+
+def _mask(key: str) -> str:
+    return key[:3] + "*" * max(0, len(key) - 7) + key[-4:] if len(key) > 8 else "*" * len(key)
+
+
+def authenticate(request: web.Request) -> str | None:
+    """The owner the request acts for; raises the real API's 401 when the key is missing or unknown."""
+    keys = backend_of(request).config.api_keys
+    key = _api_key(request)
+    if key is None:
+        raise Unauthorized(MSG_NO_API_KEY)
+    if keys and key not in keys:
+        raise Unauthorized(MSG_BAD_API_KEY.format(masked=_mask(key)), code="invalid_api_key")
+    return key if keys else None
+
+
+def error_response(exc: EmulatorError, should_retry_header: bool) -> web.Response:
+    headers = dict(exc.headers)
+    if should_retry_header and exc.status in (400, 404, 409) and "x-should-retry" not in headers:
+        headers["x-should-retry"] = "false"
+    return json_response(exc.body(), status=exc.status, headers=headers)
+
+
+@web.middleware
+async def emulator_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    backend = backend_of(request)
+    started = time.perf_counter()
+    request_id = "req_" + secrets.token_hex(16)
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "query": dict(request.query),
+        "time": backend.clock.now(),
+        "headers": {name: request.headers[name] for name in JOURNAL_HEADERS if name in request.headers},
+        "status": None,
+        "rule": None,
+        "request_id": request_id,
+    }
+    request[ENTRY] = entry
+    admin = request.path.startswith(ADMIN_PREFIX)
+    response: web.StreamResponse
+    try:
+        backend.run_due()
+        if not admin:
+            request[OWNER] = authenticate(request)
+            fault = await apply_fault(request, entry)
+            if fault is not None:
+                response = fault
+            else:
+                response = await handler(request)
+        else:
+            response = await handler(request)
+    except EmulatorError as exc:
+        response = error_response(exc, backend.config.should_retry_header)
+    except web.HTTPException as exc:
+        if exc.status in (404, 405):
+            error = NotFound(MSG_INVALID_URL.format(method=request.method, path=request.path))
+            response = error_response(error, False)
+        else:
+            response = json_response(
+                {"error": {"message": exc.reason, "type": "invalid_request_error", "param": None, "code": None}},
+                status=exc.status,
+            )
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception as exc:  # a bug: answer 500 and keep it for the test that caused it
+        backend.handler_errors.append(
+            {"method": request.method, "path": request.path, "error": repr(exc), "traceback": traceback.format_exc()}
+        )
+        response = error_response(ServerError("The server had an error while processing your request."), False)
+    if not admin:
+        entry["status"] = response.status
+        backend.journal.add(entry)
+    if not response.prepared:
+        response.headers.setdefault("x-request-id", request_id)
+        response.headers["openai-processing-ms"] = str(int((time.perf_counter() - started) * 1000))
+        response.headers["openai-version"] = "2020-10-01"
+    return response

@@ -1,0 +1,474 @@
+"""The scenario rule engine: decides, for each HTTP request, batch and batch line, which rule fires and what it does.
+
+The services call three methods:
+
+- `http_fault(method, path, purpose=, endpoint=)` before routing a request to the emulator's own API;
+- `batch_plan(batch_id=, endpoint=, metadata=)` once when a batch is created;
+- `line_effect(batch_id=, line=, custom_id=, body=, model=)` once per input line while a batch runs.
+
+Rules match first-wins inside each level. Counters (`times`, `sequence`, `nth`) live here and go back to zero
+with `reset()`. Every `fraction` is decided by a hash of (scenario seed, rule index, key) compared with the
+fraction, never by a shared random stream, so the outcome of a line does not depend on processing order and
+the same seed replays the same picks. The engine does no I/O and reads no clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .config import Timing
+from .scenario_schema import (
+    BatchRule,
+    ErrorSpec,
+    HttpEffect,
+    HttpRule,
+    LineRule,
+    Scenario,
+    custom_id_pattern,
+    glob_regex,
+    is_glob,
+    line_bounds,
+    user_regex,
+)
+
+ADMIN_PREFIX = "/_emulator"
+RETRIED_STATUSES = frozenset({408, 409, 429})
+
+# status -> (type, code, message) used when a rule's `error` leaves a field out
+DEFAULT_ERRORS: dict[int, tuple[str, str | None, str]] = {
+    400: ("invalid_request_error", None, "The request was rejected by the active scenario."),
+    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
+    403: ("invalid_request_error", None, "You are not allowed to sample from this model."),
+    404: ("invalid_request_error", None, "The requested resource was not found."),
+    408: ("invalid_request_error", "timeout", "The request timed out."),
+    409: ("invalid_request_error", None, "The request conflicts with the current state of the resource."),
+    413: ("invalid_request_error", None, "The request is too large."),
+    422: ("invalid_request_error", None, "The request could not be processed."),
+    429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1ms."),
+    500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
+    502: ("server_error", "bad_gateway", "Bad gateway."),
+    503: ("server_error", "service_unavailable", "The server is overloaded or not ready yet."),
+    504: ("server_error", "gateway_timeout", "The server did not answer in time."),
+}
+TOKEN_LIMIT_MESSAGE = (
+    "Enqueued token limit reached for {model} in organization {organization}. Limit: 2,000,000 enqueued tokens. "
+    "Please try again once some in_progress batches have been completed."
+)
+
+
+def default_error(status: int) -> dict[str, Any]:
+    """The OpenAI error object the engine uses for `status` when a rule gives no `error`."""
+    kind, code, message = DEFAULT_ERRORS.get(
+        status,
+        ("server_error", None, f"The server returned status {status}.")
+        if status >= 500
+        else ("invalid_request_error", None, f"The request failed with status {status}."),
+    )
+    return {"message": message, "type": kind, "param": None, "code": code}
+
+
+def default_headers(status: int) -> dict[str, str]:
+    """Headers sent with an injected status: tiny retry delays on the statuses the openai SDK retries."""
+    if status == 429:
+        return {"retry-after-ms": "1", "retry-after": "0"}
+    if status in RETRIED_STATUSES or status >= 500:
+        return {"retry-after-ms": "1"}
+    return {}
+
+
+def error_object(status: int, spec: ErrorSpec | None) -> dict[str, Any]:
+    """`default_error(status)` with the fields the rule set explicitly (even to null) replaced."""
+    error = default_error(status)
+    if spec is not None:
+        error.update({name: getattr(spec, name) for name in spec.model_fields_set})
+    return error
+
+
+def token_limit_error(model: str | None, organization: str = "org-emulator") -> dict[str, Any]:
+    """The BatchError of a batch that fails with `token_limit_exceeded`, worded like the real API."""
+    message = TOKEN_LIMIT_MESSAGE.format(model=model or "the requested model", organization=organization)
+    return {"code": "token_limit_exceeded", "message": message, "param": None, "line": None}
+
+
+def picked(seed: int, rule_index: int, key: str, fraction: float) -> bool:
+    """True for a seeded, order-independent share `fraction` of the keys."""
+    if fraction >= 1.0:
+        return True
+    if fraction <= 0.0:
+        return False
+    digest = hashlib.blake2b(f"{seed}\x1f{rule_index}\x1f{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") < fraction * 18446744073709551616
+
+
+def is_subset(expected: Any, actual: Any) -> bool:
+    """Every key/value in `expected` equals the one in `actual`, recursing into objects."""
+    if isinstance(expected, Mapping):
+        if not isinstance(actual, Mapping):
+            return False
+        return all(key in actual and is_subset(value, actual[key]) for key, value in expected.items())
+    return bool(expected == actual)
+
+
+# -- results -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HttpFault:
+    """What to do with one API request instead of (or before) handling it.
+
+    - `status` set: answer with `status`, `body` (`{"error": {...}}`) and `headers` without running the request.
+    - `fault` set: `connection_reset` drops the connection without running the request; `truncated_body` and
+      `malformed_json` run the request (or use `status`/`body` when given) and damage the response body.
+    - `delay_ms` > 0: wait this many real milliseconds first. With no status and no fault, the request then
+      proceeds normally.
+    - `rule`: the label of the rule that fired, e.g. "http[0]" or "http[1].sequence[2]", for the journal.
+    """
+
+    status: int | None
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+    delay_ms: int
+    fault: str | None
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    """Everything a scenario decides about one batch when it is created.
+
+    `timing` is the base timing with the scenario's and then the rule's overrides applied. `fail_validation`
+    (a list of BatchError dicts) fails the batch at the end of `validating`; `token_limit_exceeded` does the
+    same with the real API's token-limit error (see `token_limit_error`). `stuck_in` keeps the batch in that
+    status until its window ends (then it expires). `cancel_refused`: a cancel answers 409 "Cannot cancel a
+    batch with status '<status>'." and the batch carries on; `cancel_ignored`: a cancel answers 200 with the
+    batch unchanged and it carries on. `cancel_delay`: how long `cancelling` lasts (also in timing.cancelling).
+    `empty_string_file_ids`: an absent output or error file id is reported as "" instead of null.
+    `shuffle_output` with `shuffle_seed`: write result lines in an order drawn from that seed.
+    """
+
+    timing: Timing
+    fail_validation: list[dict[str, Any]] | None = None
+    token_limit_exceeded: bool = False
+    stuck_in: str | None = None
+    cancel_refused: bool = False
+    cancel_ignored: bool = False
+    cancel_delay: float | None = None
+    empty_string_file_ids: bool = False
+    shuffle_output: bool = False
+    shuffle_seed: int | None = None
+    rule: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, for storing with the batch record."""
+        data = asdict(self)
+        data["timing"] = self.timing.model_dump()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchPlan:
+        values = dict(data)
+        values["timing"] = Timing.model_validate(values["timing"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class LineEffect:
+    """What the scenario does to one batch line (one shared instance per rule: do not mutate).
+
+    `status` >= 300 with `error` (complete OpenAI error object): the line's result is that HTTP error, written
+    to the error file. `response`: a fixed 200 body instead of the fake model's. `finish_reason`,
+    `empty_content`, `refusal`: shape the fake model's answer. `extra_seconds`: processing time added to the
+    line (it may then finish after the window and expire). `status_code_zero`: the line is written to the error
+    file with `status_code` 0, an empty body and a null error (counted as completed unless `count_as` says
+    otherwise). `omit`: the line is counted but no result line is written. `count_as`: which request count the
+    line adds to, whatever its file says. `rule`: the label of the rule, e.g. "lines[1]".
+    """
+
+    rule: str
+    status: int | None = None
+    error: dict[str, Any] | None = None
+    extra_seconds: float = 0.0
+    response: dict[str, Any] | None = None
+    finish_reason: str | None = None
+    empty_content: bool = False
+    refusal: str | None = None
+    status_code_zero: bool = False
+    omit: bool = False
+    count_as: str | None = None
+
+
+# -- compiled rules ------------------------------------------------------------------------------------
+
+
+def _compile_glob(pattern: str | None, *, segments: bool = False) -> re.Pattern[str] | str | None:
+    """An exact string when the pattern has no wildcard (cheaper to compare), else a compiled regex."""
+    if pattern is None:
+        return None
+    return glob_regex(pattern, segments=segments) if is_glob(pattern) else pattern
+
+
+def _glob_ok(matcher: re.Pattern[str] | str | None, value: str | None) -> bool:
+    if matcher is None:
+        return True
+    if value is None:
+        return False
+    if isinstance(matcher, str):
+        return matcher == value
+    return matcher.match(value) is not None
+
+
+@dataclass(slots=True)
+class _LineMatcher:
+    index: int
+    effect: LineEffect | None
+    first: int = 1
+    last: int | None = None
+    every_nth: int | None = None
+    custom_id: re.Pattern[str] | str | None = None
+    custom_id_regex: re.Pattern[str] | None = None
+    model: re.Pattern[str] | str | None = None
+    body: dict[str, Any] | None = None
+    fraction: float | None = None
+
+    @classmethod
+    def build(cls, index: int, rule: LineRule) -> _LineMatcher:
+        match = rule.match
+        matcher = cls(index, _line_effect(f"lines[{index}]", rule))
+        if match.line is not None:
+            matcher.first, matcher.last = match.line, match.line
+        if match.lines is not None:
+            first, last = line_bounds(match.lines)
+            matcher.first = max(matcher.first, first)
+            if last is not None:
+                matcher.last = last if matcher.last is None else min(matcher.last, last)
+        matcher.every_nth = match.every_nth
+        if match.custom_id is not None:
+            cid = match.custom_id
+            matcher.custom_id = custom_id_pattern(cid) if cid.startswith("regex:") or is_glob(cid) else cid
+        if match.custom_id_regex is not None:
+            matcher.custom_id_regex = user_regex(match.custom_id_regex)
+        matcher.model = _compile_glob(match.model)
+        matcher.body = match.body
+        matcher.fraction = match.fraction
+        return matcher
+
+    def matches(
+        self, seed: int, batch_id: str, line: int, custom_id: str, body: Mapping[str, Any], model: str | None
+    ) -> bool:
+        if line < self.first or (self.last is not None and line > self.last):
+            return False
+        if self.every_nth is not None and line % self.every_nth:
+            return False
+        cid = self.custom_id
+        if cid is not None and (cid != custom_id if isinstance(cid, str) else cid.match(custom_id) is None):
+            return False
+        if self.custom_id_regex is not None and self.custom_id_regex.fullmatch(custom_id) is None:
+            return False
+        if self.model is not None and not _glob_ok(self.model, model if model is not None else body.get("model")):
+            return False
+        if self.body is not None and not is_subset(self.body, body):
+            return False
+        return self.fraction is None or picked(seed, self.index, f"{batch_id}\x1f{custom_id}", self.fraction)
+
+
+def _line_effect(label: str, rule: LineRule) -> LineEffect | None:
+    status = rule.status
+    effect = LineEffect(
+        rule=label,
+        status=status if status else None,
+        error=error_object(status, rule.error) if status is not None and status >= 300 else None,
+        extra_seconds=rule.extra_seconds,
+        response=rule.response,
+        finish_reason=rule.finish_reason,
+        empty_content=rule.empty_content,
+        refusal=rule.refusal,
+        status_code_zero=status == 0,
+        omit=rule.omit,
+        count_as=rule.count_as,
+    )
+    return None if effect == LineEffect(rule=label) else effect
+
+
+def _http_fault(label: str, effect: HttpEffect) -> HttpFault | None:
+    if not effect.has_effect():
+        return None
+    headers: dict[str, str] = {}
+    body = None
+    if effect.status is not None:
+        headers = default_headers(effect.status)
+        body = {"error": error_object(effect.status, effect.error)}
+    for name, value in effect.headers.items():
+        headers.pop(name.lower(), None)
+        if value is not None:
+            headers[name.lower()] = str(value)
+    return HttpFault(effect.status, body, headers, effect.delay_ms, effect.fault, label)
+
+
+@dataclass(slots=True)
+class _HttpMatcher:
+    index: int
+    method: str | None
+    path: re.Pattern[str] | str | None
+    purpose: str | None
+    endpoint: str | None
+    fraction: float | None
+    limit: int | None
+    is_sequence: bool
+    steps: list[HttpFault | None] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, index: int, rule: HttpRule) -> _HttpMatcher:
+        match = rule.match
+        label = f"http[{index}]"
+        if rule.sequence is not None:
+            steps = [_http_fault(f"{label}.sequence[{n}]", step) for n, step in enumerate(rule.sequence)]
+            limit: int | None = len(steps)
+        else:
+            steps = [_http_fault(label, rule)]
+            limit = rule.times
+        return cls(
+            index,
+            match.method,
+            _compile_glob(match.path, segments=True),
+            match.purpose,
+            match.endpoint,
+            match.fraction,
+            limit,
+            rule.sequence is not None,
+            steps,
+        )
+
+    def matches(self, method: str, path: str, purpose: str | None, endpoint: str | None) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        if self.purpose is not None and self.purpose != purpose:
+            return False
+        if self.endpoint is not None and self.endpoint != endpoint:
+            return False
+        return _glob_ok(self.path, path)
+
+
+# -- the engine ----------------------------------------------------------------------------------------
+
+
+class ScenarioEngine:
+    """Applies one `Scenario`; holds its counters. Cheap to build (patterns are compiled once here)."""
+
+    def __init__(self, scenario: Scenario, base_timing: Timing | None = None) -> None:
+        """`base_timing` is what `batch_plan` overrides when the call gives none (default: `Timing()`)."""
+        self.scenario = scenario
+        self.base_timing = base_timing or Timing()
+        self._seed = scenario.seed
+        self._lines = [_LineMatcher.build(i, rule) for i, rule in enumerate(scenario.lines)]
+        self._http = [_HttpMatcher.build(i, rule) for i, rule in enumerate(scenario.http)]
+        self._batch: list[BatchRule] = list(scenario.batch)
+        self._endpoint_globs = [_compile_glob(rule.match.endpoint, segments=True) for rule in self._batch]
+        self._http_seen = [0] * len(self._http)
+        self._http_used = [0] * len(self._http)
+        self._batches = 0
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def reset(self) -> None:
+        """Counters (`times`, `sequence` steps, matching-request counts, `nth`) back to zero."""
+        self._http_seen = [0] * len(self._http)
+        self._http_used = [0] * len(self._http)
+        self._batches = 0
+
+    def http_fault(
+        self, method: str, path: str, *, purpose: str | None = None, endpoint: str | None = None
+    ) -> HttpFault | None:
+        """The fault for one API request, or None to handle it normally.
+
+        `path` is the request path without the query string; `purpose` (file uploads) and `endpoint` (batch
+        creates) are given when known. The first rule that matches and still has uses left consumes one use
+        (one sequence step); a "pass" step lets the request through. Paths under /_emulator never match.
+        """
+        if not self._http or path.startswith(ADMIN_PREFIX):
+            return None
+        method = method.upper()
+        path = path.split("?", 1)[0]
+        for matcher in self._http:
+            if not matcher.matches(method, path, purpose, endpoint):
+                continue
+            index = matcher.index
+            seen = self._http_seen[index]
+            self._http_seen[index] = seen + 1
+            if matcher.fraction is not None and not picked(self._seed, index, str(seen), matcher.fraction):
+                continue
+            used = self._http_used[index]
+            if matcher.limit is not None and used >= matcher.limit:
+                continue
+            self._http_used[index] = used + 1
+            return matcher.steps[used] if matcher.is_sequence else matcher.steps[0]
+        return None
+
+    def batch_plan(
+        self,
+        *,
+        batch_id: str,
+        endpoint: str,
+        metadata: Mapping[str, str] | None,
+        base_timing: Timing | None = None,
+    ) -> BatchPlan:
+        """The plan for a batch being created; every call counts towards `nth`."""
+        self._batches += 1
+        timing = self.scenario.timing.over(base_timing or self.base_timing)
+        for index, rule in enumerate(self._batch):
+            if self._batch_matches(index, rule, endpoint, metadata):
+                return self._plan(index, rule, timing, batch_id)
+        return BatchPlan(timing=timing)
+
+    def line_effect(
+        self, *, batch_id: str, line: int, custom_id: str, body: Mapping[str, Any], model: str | None
+    ) -> LineEffect | None:
+        """The effect for one input line (1-based `line`), or None. Pure: the same arguments give the same result.
+
+        `model` is the batch's model; when None the body's "model" is used for `match.model`.
+        """
+        if not self._lines:
+            return None
+        seed = self._seed
+        for matcher in self._lines:
+            if matcher.matches(seed, batch_id, line, custom_id, body, model):
+                return matcher.effect
+        return None
+
+    # -- helpers --
+
+    def _batch_matches(self, index: int, rule: BatchRule, endpoint: str, metadata: Mapping[str, str] | None) -> bool:
+        match = rule.match
+        if match.nth is not None and match.nth != self._batches:
+            return False
+        if not _glob_ok(self._endpoint_globs[index], endpoint):
+            return False
+        return match.metadata is None or is_subset(match.metadata, metadata or {})
+
+    def _plan(self, index: int, rule: BatchRule, timing: Timing, batch_id: str) -> BatchPlan:
+        if rule.timing is not None:
+            timing = rule.timing.over(timing)
+        if rule.cancel_delay_seconds is not None:
+            timing = timing.model_copy(update={"cancelling": rule.cancel_delay_seconds})
+        shuffle_seed = None
+        if rule.shuffle_output:
+            digest = hashlib.blake2b(f"{self._seed}\x1fshuffle\x1f{batch_id}".encode(), digest_size=8).digest()
+            shuffle_seed = int.from_bytes(digest, "big")
+        return BatchPlan(
+            timing=timing,
+            fail_validation=[error.model_dump() for error in rule.fail_validation] if rule.fail_validation else None,
+            token_limit_exceeded=rule.token_limit_exceeded,
+            stuck_in=rule.stuck_in,
+            cancel_refused=rule.cancel == "refuse",
+            cancel_ignored=rule.cancel == "ignore",
+            cancel_delay=rule.cancel_delay_seconds,
+            empty_string_file_ids=rule.empty_string_file_ids,
+            shuffle_output=rule.shuffle_output,
+            shuffle_seed=shuffle_seed,
+            rule=f"batch[{index}]",
+        )

@@ -1,0 +1,48 @@
+"""Shared helpers for the test suite; the emulator fixtures come from the project's own pytest plugin."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+
+def chat_line(custom_id: str, text: str = "Say hello", model: str = "gpt-4o-mini", **body: Any) -> dict[str, Any]:
+    """One batch input line for /v1/chat/completions."""
+    return {
+        "custom_id": custom_id,
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": model, "messages": [{"role": "user", "content": text}], **body},
+    }
+
+
+def jsonl(lines: list[dict[str, Any]]) -> bytes:
+    return b"".join(orjson.dumps(line) + b"\n" for line in lines)
+
+
+def chat_batch_file(n: int, prefix: str = "req") -> bytes:
+    return jsonl([chat_line(f"{prefix}-{i}", f"Question number {i}") for i in range(n)])
+
+
+def parse_jsonl(data: bytes) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in data.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def client(batch_emulator: Any) -> Iterator[Any]:
+    """A strict sync openai client against the test's emulator."""
+    yield batch_emulator.openai(max_retries=0)
+
+
+@pytest.fixture
+def upload_batch_file(client: Any) -> Any:
+    """Upload JSONL bytes as a batch input file and return the file object."""
+
+    def upload(data: bytes, filename: str = "input.jsonl") -> Any:
+        return client.files.create(file=(filename, io.BytesIO(data)), purpose="batch")
+
+    return upload

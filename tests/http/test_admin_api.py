@@ -1,0 +1,78 @@
+"""The admin API: health, clock (read, advance, set, run-until-idle), reset and the request journal."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from emulator import __version__
+from emulator.handle import AdminError
+
+START = 1_767_225_600.0  # 2026-01-01T00:00:00Z, the plugin's default start
+
+
+def test_health(batch_emulator):
+    remote = batch_emulator._remote
+    assert remote.admin("GET", "/health") == {"status": "ok", "version": __version__}
+
+
+def test_clock_reads_advances_and_sets(batch_emulator):
+    clock = batch_emulator.clock()
+    assert clock == {"now": START, "iso": "2026-01-01T00:00:00Z", "mode": "manual", "speed": 0.0}
+    advanced = batch_emulator.advance(90, minutes=1)
+    assert advanced["now"] == START + 150
+    assert advanced["transitions"] == 0
+    assert batch_emulator.set_time("2026-01-02T00:00:00Z")["now"] == START + 86400
+    assert batch_emulator.set_time(START + 86401)["iso"] == "2026-01-02T00:00:01Z"
+
+
+def test_clock_cannot_move_backwards(batch_emulator):
+    batch_emulator.advance(10)
+    with pytest.raises(AdminError) as info:
+        batch_emulator.set_time(START)
+    assert info.value.status == 400
+    with pytest.raises(AdminError):
+        batch_emulator.advance(-1)
+    assert batch_emulator.now() == START + 10
+
+
+def test_reset_wipes_state_and_restores_the_clock(batch_emulator):
+    client = batch_emulator.openai()
+    client.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
+    batch_emulator.advance(hours=5)
+    batch_emulator.reset()
+    assert client.files.list().data == []
+    assert batch_emulator.now() == START
+    assert len(batch_emulator.requests) == 1  # only the list call above after the reset
+
+
+def test_reset_can_change_seed_and_start_time(batch_emulator):
+    client = batch_emulator.openai()
+    first = client.files.create(file=("a.jsonl", b"{}\n"), purpose="batch").id
+    batch_emulator.reset()
+    assert client.files.create(file=("a.jsonl", b"{}\n"), purpose="batch").id == first
+    batch_emulator.reset(seed=99, start_time="2030-05-05T00:00:00Z")
+    other = client.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
+    assert other.id != first
+    assert batch_emulator.clock()["iso"] == "2030-05-05T00:00:00Z"
+
+
+def test_journal_records_requests_and_can_be_cleared(batch_emulator):
+    client = batch_emulator.openai()
+    client.files.list(limit=3)
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve("file-missing")
+    log = batch_emulator.requests
+    assert log.calls() == ["GET /v1/files", "GET /v1/files/file-missing"]
+    assert log[0]["query"] == {"limit": "3"}
+    assert [e["status"] for e in log] == [200, 404]
+    assert log[0]["headers"]["user-agent"].startswith("OpenAI/Python")
+    log.assert_called("GET", "/v1/files/*", times=1)
+    batch_emulator.clear_requests()
+    assert len(batch_emulator.requests) == 0
+
+
+def test_run_until_idle_with_nothing_active_returns_at_once(batch_emulator):
+    result = batch_emulator.run_until_idle()
+    assert result["now"] == START
+    assert result["transitions"] == 0

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: contract checks against the official OpenAI OpenAPI document."""
