@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import batch_state
@@ -34,6 +35,13 @@ class BatchesService:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.created_count = 0
+        self.listeners: list[Callable[[dict[str, Any], str], None]] = []
+
+    def _apply(self, record: dict[str, Any], event: str, at: float) -> None:
+        """Move a batch by `event` and tell every listener (webhooks, dialects) about its new status."""
+        batch_state.apply(record, event, at)
+        for listener in self.listeners:
+            listener(record, event)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -174,7 +182,7 @@ class BatchesService:
             return record
         now = self.backend.clock.now()
         self._catch_up(record, now)
-        batch_state.apply(record, "cancel", now)
+        self._apply(record, "cancel", now)
         self._unschedule(record)
         delay = record["plan"]["cancel_delay"]
         delay = float(self._timing(record)["cancelling"] if delay is None else delay)
@@ -237,7 +245,7 @@ class BatchesService:
 
     def _fail(self, record: dict[str, Any], errors: list[dict[str, Any]], at: float) -> None:
         record["errors"] = errors
-        batch_state.apply(record, "invalid", at)
+        self._apply(record, "invalid", at)
         self._unschedule(record)
         self._save(record)
 
@@ -270,7 +278,7 @@ class BatchesService:
             self._fail(record, [{"code": "token_limit_exceeded", "message": message, "param": None, "line": None}], at)
             return
         record["request_counts"]["total"] = report.total_requests
-        batch_state.apply(record, "validated", at)
+        self._apply(record, "validated", at)
         self._save(record)
         if plan["stuck_in"] != "in_progress":
             self._schedule_progress(record)
@@ -304,7 +312,7 @@ class BatchesService:
         if progress["cursor_line"] < record["request_counts"]["total"] or progress["delayed"]:
             self._schedule_progress(record)
             return
-        batch_state.apply(record, "all_done", at)
+        self._apply(record, "all_done", at)
         self._save(record)
         if record["plan"]["stuck_in"] == "finalizing":
             return
@@ -315,14 +323,14 @@ class BatchesService:
     def _finalized(self, batch_id: str, at: float) -> None:
         record = self._record(batch_id)
         self._publish(record, at)
-        batch_state.apply(record, "finalized", at)
+        self._apply(record, "finalized", at)
         self._unschedule(record)
         self._save(record)
 
     def _drained(self, batch_id: str, at: float) -> None:
         record = self._record(batch_id)
         self._publish(record, at)
-        batch_state.apply(record, "drained", at)
+        self._apply(record, "drained", at)
         self._save(record)
 
     def _deadline(self, batch_id: str, at: float) -> None:
@@ -336,7 +344,7 @@ class BatchesService:
                 work.close()
         self.backend.scheduler.cancel(f"{batch_id}:step")
         self._publish(record, at)
-        batch_state.apply(record, "deadline", at)
+        self._apply(record, "deadline", at)
         self._save(record)
 
     # -- results --------------------------------------------------------------------------------
