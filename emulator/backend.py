@@ -21,6 +21,7 @@ from .scenario import ScenarioEngine, ScenarioRegistry
 from .scheduler import Scheduler
 from .storage import open_storage
 from .uploads import UploadsService
+from .webhooks import WebhookService
 
 DEFAULT_IDLE_LIMIT = 172_800.0
 META = "meta"
@@ -41,10 +42,11 @@ class Backend:
         loaded = [self.scenarios.load_file(Path(path)) for path in self.config.scenario_files]
         self._startup_scenario = loaded[0].name if loaded else self.scenarios.default().name
         self.engine = self.scenarios.engine(self._startup_scenario)
-        self.model = FakeModel(self.seed, self.config.models)
+        self.model = FakeModel(self.seed, self.config.models, self.config.embedding_dimensions)
         self.files = FilesService(self.store, self.blobs, self.clock, self.ids, self.config.limits)
         self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, self.config.limits, self.files)
         self.batches = BatchesService(self)
+        self.webhooks = WebhookService(self)
         self._restore_meta()
         self.clock.on_change = self._save_clock
         self.ids.on_change = self._save_ids
@@ -116,28 +118,35 @@ class Backend:
     def reset(
         self, *, start_time: float | None = None, seed: int | None = None, clock_mode: ClockMode | None = None
     ) -> None:
-        """Wipe files, batches, uploads, journal and scenario counters; the clock returns to its start and the
-        scenario chosen at startup is active again.
+        """Wipe files, batches, uploads, journal, scenarios registered at run time and scenario counters; the
+        clock returns to its start and the scenario chosen at startup is active again.
 
         `start_time`, `seed` and `clock_mode` restart with other values than the configured ones for this run
-        only: the next plain reset goes back to the configured ones.
+        only: the next plain reset goes back to the configured ones. Without `start_time` a manual clock starts
+        at the configured start and a real clock at the configured start time, or follows `time.time()` when
+        none was configured (so freezegun moves it).
         """
         seed = self.config.seed if seed is None else seed
         if seed != self.seed:
             self.seed = seed
             self.ids.seed = seed
-            self.model = FakeModel(seed, self.config.models)
+            self.model = FakeModel(seed, self.config.models, self.config.embedding_dimensions)
         mode = clock_mode or self.config.clock
-        self.clock.replace(make_clock(mode, self._start if start_time is None else start_time, self.config.speed))
+        if start_time is None:
+            start_time = self._start if mode == "manual" else self.config.start_time
+        self.clock.replace(make_clock(mode, start_time, self.config.speed))
         self.scheduler.clear()
         self.store.clear()
         self.blobs.clear()
         self.journal.clear()
         self.handler_errors.clear()
         self.ids.reset()
-        self.scenarios.reset()
+        self.scenarios = ScenarioRegistry(base_timing=self.config.timing)
+        for path in self.config.scenario_files:
+            self.scenarios.load_file(Path(path))
         self.engine = self.scenarios.engine(self._startup_scenario)
         self.batches.reset()
+        self.webhooks.reset()
 
     def use_scenario(self, engine: ScenarioEngine) -> None:
         self.engine = engine

@@ -43,14 +43,19 @@ request lines and do not count in `total_requests`. So in a file that passed, re
 Error cap: after `max_errors` line errors no more are recorded, but every line is still read and checked,
 so `total_requests`, `embedding_inputs` and the file-level errors stay exact.
 
-Duplicates are found through a set of 64-bit BLAKE2b digests of the `custom_id`s, not the strings
-themselves. Two different ids share a digest with odds of about n²/2⁶⁵ (3·10⁻¹¹ for 50,000 lines); such a
-collision would be reported as a duplicate. The emulator accepts that risk for constant-size entries.
+Duplicates are found through 64-bit BLAKE2b digests of the `custom_id`s, not the strings themselves. Two
+different ids share a digest with odds of about n²/2⁶⁵ (3·10⁻¹¹ for 50,000 lines); such a collision would be
+reported as a duplicate. The emulator accepts that risk for constant-size entries. The first pass only
+stores the digests in packed arrays (8 bytes a line, split into 256 buckets by their low byte) and looks for
+repeats bucket by bucket afterwards; only when some digest repeats does a second pass run, which reports the
+duplicates in line order while remembering just the repeating digests. So a million-line file needs about
+8 MB for this check rather than a set of a million integers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
@@ -80,6 +85,7 @@ __all__ = ["LineError", "RequestLine", "ValidationReport", "iter_request_lines",
 
 EMBEDDINGS = "/v1/embeddings"
 MODEL_PROBE_LINES = 1000  # lines read to name the model in the file-too-large message
+ID_BUCKETS = 256  # custom_id digests are kept in this many packed arrays, by their low byte
 
 
 @dataclass(slots=True)
@@ -114,7 +120,9 @@ class _Scan:
     model: str | None = None
     model_ok: bool = True
     embedding_inputs: int = 0
+    repeated: set[int] | None = None  # second pass: the digests that occur more than once
     seen_ids: set[int] = field(default_factory=set)
+    id_digests: list[array[int]] = field(default_factory=lambda: [array("Q") for _ in range(ID_BUCKETS)])
     model_known: dict[str, bool] = field(default_factory=dict)
 
     def add(self, error: LineError) -> None:
@@ -139,10 +147,13 @@ class _Scan:
             self.extend(envelope_errors(request, endpoint, line))
         if type(custom_id) is str:
             digest = int.from_bytes(blake2b(custom_id.encode(), digest_size=8).digest(), "little")
-            if digest in self.seen_ids:
-                self.add(LineError("duplicate_custom_id", MSG_DUPLICATE_ID.format(custom_id=custom_id), None, line))
-            else:
-                self.seen_ids.add(digest)
+            if self.repeated is None:
+                self.id_digests[digest & 0xFF].append(digest)
+            elif digest in self.repeated:
+                if digest in self.seen_ids:
+                    self.add(LineError("duplicate_custom_id", MSG_DUPLICATE_ID.format(custom_id=custom_id), None, line))
+                else:
+                    self.seen_ids.add(digest)
         if type(body) is dict:
             self.body(body, line)
 
@@ -187,6 +198,34 @@ def validate_batch_input(
         return ValidationReport([error], 0, model, size, 0)
 
     scan = _Scan(endpoint, known_model, max_errors)
+    _scan_file(path, scan)
+    repeated = _repeated_digests(scan.id_digests)
+    if repeated:
+        scan = _Scan(endpoint, known_model, max_errors, repeated=repeated)
+        _scan_file(path, scan)
+    return ValidationReport(
+        _file_errors(scan, endpoint, limits) + scan.errors, scan.total, scan.model, size, scan.embedding_inputs
+    )
+
+
+def _repeated_digests(buckets: list[array[int]]) -> set[int]:
+    """The digests that occur more than once, found one bucket at a time (so the sets stay small)."""
+    repeated: set[int] = set()
+    for bucket in buckets:
+        distinct = set(bucket)
+        if len(distinct) == len(bucket):
+            continue
+        seen: set[int] = set()
+        for digest in bucket:
+            if digest in seen:
+                repeated.add(digest)
+            else:
+                seen.add(digest)
+    return repeated
+
+
+def _scan_file(path: Path, scan: _Scan) -> None:
+    """One pass over the lines of a file, recording its problems in `scan`."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     line = 0
@@ -210,10 +249,6 @@ def validate_batch_input(
                 scan.request(request, line)
             else:
                 scan.add(invalid_json(line))
-
-    return ValidationReport(
-        _file_errors(scan, endpoint, limits) + scan.errors, scan.total, scan.model, size, scan.embedding_inputs
-    )
 
 
 def _file_errors(scan: _Scan, endpoint: str, limits: Limits) -> list[LineError]:
@@ -246,7 +281,9 @@ def _first_model(path: Path) -> str | None:
     return None
 
 
-def iter_request_lines(path: Path, start_offset: int = 0, start_line: int = 0) -> Iterator[tuple[int, RequestLine]]:
+def iter_request_lines(
+    path: Path, start_offset: int = 0, start_line: int = 0
+) -> Generator[tuple[int, RequestLine], None, None]:
     """Yield `(offset after the line, request)` for each request of a validated file, from `start_offset`.
 
     `start_offset` must be 0 or an offset this function yielded, and `start_line` the number of lines before

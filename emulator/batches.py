@@ -13,7 +13,7 @@ from . import batch_state
 from .batch_input import validate_batch_input
 from .errors import MSG_CANNOT_CANCEL, Conflict, InvalidRequest, batch_not_found, file_not_found, invalid_value
 from .processor import LineRunner, WorkFiles, slot_end, truncate_to
-from .scenario import BatchPlan, ScenarioEngine
+from .scenario import BatchPlan, ScenarioEngine, token_limit_error
 from .schemas import BATCH_ENDPOINTS
 from .storage import BlobWriter, ExistingFile
 from .validation import as_string, expires_after, metadata, one_of, require
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 KIND = "batches"
 SCENARIO_METADATA_KEY = "emulator_scenario"
 MSG_CANNOT_FIND_FILE = "Cannot find file {id}, or organization does not have access to it."
-MSG_TOKEN_LIMIT = (
-    "Enqueued token limit reached for {model} in organization org-emulator. Limit: 2,000,000 enqueued tokens. "
-    "Please try again once some in_progress batches have been completed."
-)
 SHUFFLE_WINDOW = 10_000
 
 
@@ -61,8 +57,9 @@ class BatchesService:
         return WorkFiles(blobs.scratch_path(record["id"] + ".out"), blobs.scratch_path(record["id"] + ".err"))
 
     def engine_for(self, record: dict[str, Any]) -> ScenarioEngine | None:
+        """The engine of the scenario the batch was created under (the active one if that name is gone)."""
         name = record.get("scenario")
-        if name:
+        if name and name in self.backend.scenarios:
             return self.backend.scenarios.engine(name)
         return self.backend.engine
 
@@ -71,7 +68,17 @@ class BatchesService:
 
     # -- create, read, list ---------------------------------------------------------------------
 
-    def create(self, body: Any, owner: str | None, scenario_name: str | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        body: Any,
+        owner: str | None,
+        scenario_name: str | None = None,
+        *,
+        window_seconds: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create a batch. Dialects pass `window_seconds` (a window other than 24h) and `extra` record fields
+        (dialect name, wire-only values, `limits` overrides for validation)."""
         if not isinstance(body, dict):
             raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
         input_file_id = as_string(require(body, "input_file_id"), "input_file_id")
@@ -116,7 +123,7 @@ class BatchesService:
             "completion_window": "24h",
             "status": "validating",
             "created_at": created,
-            "expires_at": created + int(plan.timing.completion_window),
+            "expires_at": created + int(plan.timing.completion_window if window_seconds is None else window_seconds),
             "errors": None,
             "output_file_id": None,
             "error_file_id": None,
@@ -126,7 +133,7 @@ class BatchesService:
             "model": None,
             "owner": owner,
             "output_ttl": output_ttl,
-            "scenario": scenario_name,
+            "scenario": engine.name,
             "plan": plan.to_dict(),
             "progress": {
                 "cursor_offset": 0,
@@ -140,6 +147,7 @@ class BatchesService:
         }
         for field in batch_state.STAMP.values():
             record.setdefault(field, None)
+        record.update(extra or {})
         self._save(record)
         if plan.rule:
             self.backend.journal.add({"kind": "batch", "batch_id": batch_id, "rule": plan.rule, "time": now})
@@ -265,7 +273,7 @@ class BatchesService:
         report = validate_batch_input(
             self._input_path(record),
             record["endpoint"],
-            self.backend.config.limits,
+            self.backend.config.limits.model_copy(update=record.get("limits") or {}),
             known_model=self.backend.model.knows_model,
         )
         record["model"] = report.model
@@ -274,8 +282,7 @@ class BatchesService:
             self._fail(record, errors, at)
             return
         if plan["token_limit_exceeded"]:
-            message = MSG_TOKEN_LIMIT.format(model=report.model or "the model")
-            self._fail(record, [{"code": "token_limit_exceeded", "message": message, "param": None, "line": None}], at)
+            self._fail(record, [token_limit_error(report.model)], at)
             return
         record["request_counts"]["total"] = report.total_requests
         self._apply(record, "validated", at)

@@ -17,6 +17,10 @@ import orjson
 
 from .clock import ClockError, parse_time
 from .config import EmulatorConfig, Limits, Timing
+from .dialects.registry import DIALECT_NAMES
+from .errors import EmulatorError
+from .schemas import BATCH_ENDPOINTS
+from .webhooks import check_secret
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
 
@@ -28,6 +32,25 @@ def _start_time(value: str | None) -> float | None:
         return parse_time(value)
     except ClockError as exc:
         raise click.BadParameter(str(exc), param_hint="--start-time") from None
+
+
+def _embedding_dimensions(values: tuple[str, ...]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for value in values:
+        model, _, size = value.rpartition("=")
+        if not model or not size.isdigit() or int(size) < 1:
+            raise click.BadParameter(f"expected MODEL=N (N >= 1), got {value!r}", param_hint="--embedding-dimensions")
+        sizes[model] = int(size)
+    return sizes
+
+
+def _webhook_secret(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_secret(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--webhook-secret") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "BATCH_EMULATOR"})
@@ -67,10 +90,20 @@ def main() -> None:
     help="Scenario file (repeatable); the first is active, all are available by name.",
 )
 @click.option("--model", "models", multiple=True, help="Accept only these model names (repeatable).")
+@click.option(
+    "--embedding-dimensions",
+    "embedding_dimensions",
+    multiple=True,
+    metavar="MODEL=N",
+    help="Native embedding size of a model (repeatable); unknown models get 1536.",
+)
 @click.option("--requests-per-second", type=float, default=None, help="Default processing rate of batch lines.")
 @click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit (default 50,000).")
 @click.option("--max-batch-bytes", type=int, default=None, help="Raise the batch input size limit (default 200 MB).")
 @click.option("--should-retry-header", is_flag=True, help="Send x-should-retry: false on 400/404/409 responses.")
+@click.option("--dialect", type=click.Choice(DIALECT_NAMES), default=None, help="Also mount this dialect at the root.")
+@click.option("--webhook-url", "webhook_urls", multiple=True, help="Send signed batch.* events here (repeatable).")
+@click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 def serve(
     host: str,
@@ -83,10 +116,14 @@ def serve(
     api_keys: tuple[str, ...],
     scenarios: tuple[Path, ...],
     models: tuple[str, ...],
+    embedding_dimensions: tuple[str, ...],
     requests_per_second: float | None,
     max_requests: int | None,
     max_batch_bytes: int | None,
     should_retry_header: bool,
+    dialect: str | None,
+    webhook_urls: tuple[str, ...],
+    webhook_secret: str | None,
     log_level: str,
 ) -> None:
     """Serve the emulator until interrupted."""
@@ -107,10 +144,20 @@ def serve(
         api_keys=api_keys,
         scenario_files=scenarios,
         models=models,
+        embedding_dimensions=_embedding_dimensions(embedding_dimensions),
         timing=timing,
         limits=limits,
         should_retry_header=should_retry_header,
+        dialect=dialect,
+        webhook_urls=webhook_urls,
+        webhook_secret=_webhook_secret(webhook_secret),
     )
+    if scenarios:
+        from .scenario import check_files
+
+        problems = check_files(list(scenarios))
+        if problems:
+            raise click.ClickException("invalid scenario file(s):\n" + "\n".join(problems))
     asyncio.run(_serve(config))
 
 
@@ -138,7 +185,13 @@ async def _serve(config: EmulatorConfig) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--endpoint", default="/v1/chat/completions", show_default=True, help="The batch endpoint.")
+@click.option(
+    "--endpoint",
+    type=click.Choice(BATCH_ENDPOINTS),
+    default="/v1/chat/completions",
+    show_default=True,
+    help="The batch endpoint.",
+)
 @click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit.")
 @click.option("--max-batch-bytes", type=int, default=None, help="Raise the batch input size limit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the errors as JSON lines.")
@@ -184,7 +237,12 @@ def validate(path: Path, endpoint: str, max_requests: int | None, max_batch_byte
     default=None,
     help="Where to write the error file (non-2xx lines).",
 )
-@click.option("--endpoint", default=None, help="The batch endpoint (default: the url of the first line).")
+@click.option(
+    "--endpoint",
+    type=click.Choice(BATCH_ENDPOINTS),
+    default=None,
+    help="The batch endpoint (default: the url of the first line).",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--scenario", type=str, default=None, help="A bundled scenario name or a scenario file.")
 @click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit.")
@@ -213,16 +271,19 @@ def run(
                 bar.length = total
                 bar.update(done - bar.pos)
 
-        summary = run_offline(
-            path,
-            output,
-            errors_path,
-            endpoint=endpoint,
-            seed=seed,
-            scenario=scenario,
-            limits=limits,
-            on_progress=callback,
-        )
+        try:
+            summary = run_offline(
+                path,
+                output,
+                errors_path,
+                endpoint=endpoint,
+                seed=seed,
+                scenario=scenario,
+                limits=limits,
+                on_progress=callback,
+            )
+        except EmulatorError as exc:  # an unknown scenario, or a first line whose url is not a batch endpoint
+            raise click.ClickException(exc.message) from None
     if summary.errors:
         for error in summary.errors:
             where = f"line {error.line}" if error.line is not None else "file"

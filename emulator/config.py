@@ -55,5 +55,10 @@ class EmulatorConfig(BaseModel):
     limits: Limits = Limits()
     scenario_files: tuple[Path, ...] = ()
     models: tuple[str, ...] = ()
+    embedding_dimensions: dict[str, int] = Field(default_factory=dict)
     should_retry_header: bool = False
     unknown_input_file: Literal["not_found", "fail_batch"] = "not_found"
+    dialect: str | None = None
+    webhook_urls: tuple[str, ...] = ()
+    webhook_secret: str | None = None
+    webhook_timeout: float = Field(10.0, gt=0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from hashlib import blake2b
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +19,6 @@ import orjson
 
 from .batch_input import RequestLine, iter_request_lines
 from .fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
-from .ids import derived_hex
 from .scenario import LineEffect, ScenarioEngine
 
 EXPIRED_ERROR = {
@@ -33,6 +33,7 @@ DEFAULT_ERROR_TYPES = {
     429: "requests",
 }
 EPSILON = 1e-9
+WRITE_BLOCK = 256  # output lines gathered before one write
 
 
 @dataclass(slots=True)
@@ -60,15 +61,21 @@ def error_body(status: int, error: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def result_line(seed: int, batch_id: str, custom_id: str, status: int | None, body: Any, error: Any = None) -> bytes:
     """One output/error file line in the OpenAI format; ids depend only on (seed, batch id, custom_id)."""
-    line_id = "batch_req_" + derived_hex(str(seed), batch_id, custom_id)
+    line_id, request_id = line_ids(seed, batch_id, custom_id)
     response = None
     if status is not None:
-        response = {
-            "status_code": status,
-            "request_id": derived_hex(str(seed), batch_id, custom_id, "req"),
-            "body": body,
-        }
+        response = {"status_code": status, "request_id": request_id, "body": body}
     return orjson.dumps({"id": line_id, "custom_id": custom_id, "response": response, "error": error}) + b"\n"
+
+
+def line_ids(seed: int, batch_id: str, custom_id: str) -> tuple[str, str]:
+    """The `id` and `request_id` of a result line: `"batch_req_" + derived_hex(str(seed), batch_id, custom_id)`
+    and `derived_hex(str(seed), batch_id, custom_id, "req")`, computed inline because every line needs both."""
+    key = f"{seed}\x1f{batch_id}\x1f{custom_id}"
+    return (
+        "batch_req_" + blake2b(key.encode(), digest_size=16).hexdigest(),
+        blake2b((key + "\x1freq").encode(), digest_size=16).hexdigest(),
+    )
 
 
 def execute_line(
@@ -185,17 +192,6 @@ class LineRunner:
         self.seed = seed
         self.fired: list[dict[str, Any]] = []
 
-    def _effect(self, request: RequestLine) -> LineEffect | None:
-        if self.engine is None:
-            return None
-        return self.engine.line_effect(
-            batch_id=self.record["id"],
-            line=request.line,
-            custom_id=request.custom_id,
-            body=request.body,
-            model=self.record.get("model"),
-        )
-
     def _settle(self, outcome: LineOutcome, line: int, custom_id: str) -> None:
         record = self.record
         if outcome.target != "none":
@@ -226,35 +222,117 @@ class LineRunner:
         record = self.record
         progress = record["progress"]
         limit = slots_finished(record, at)
-        endpoint = record["endpoint"]
-        for offset, request in self._pending_requests(limit):
-            index = progress["cursor_line"]
-            effect = self._effect(request)
-            finish = slot_end(record, index)
-            progress["cursor_offset"] = offset
-            progress["cursor_line"] = index + 1
-            if effect is not None and effect.extra_seconds > 0:
-                finish += effect.extra_seconds
-                outcome = outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish))
-                progress["delayed"].append(
-                    [
-                        finish,
-                        request.line,
-                        request.custom_id,
-                        outcome.target,
-                        outcome.counts_as,
-                        outcome.line_bytes.decode(),
-                        _usage_list(outcome.usage),
-                        outcome.rule,
-                    ]
-                )
-                continue
-            self._settle(
-                outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish)),
-                request.line,
-                request.custom_id,
-            )
+        if progress["cursor_line"] < limit:
+            self._run_slots(limit)
         self._release_delayed(at)
+
+    def _run_slots(self, limit: int) -> None:
+        """Lines up to `limit` (exclusive, 0-based). Lines without a scenario effect take a fast path that keeps
+        counters in locals and writes output lines in blocks; everything else goes through `_run_line`."""
+        record = self.record
+        progress = record["progress"]
+        counts = record["request_counts"]
+        usage = record["usage"]
+        started = float(record["in_progress_at"])
+        rate = float(record["plan"]["timing"]["requests_per_second"])
+        endpoint = record["endpoint"]
+        batch_id = record["id"]
+        seed = self.seed
+        respond = self.model.respond
+        engine = self.engine
+        line_effect = engine.line_effect if engine is not None else None
+        pending: list[bytes] = []
+        pending_bytes = 0
+        done = 0
+        tokens = [0, 0, 0, 0]
+
+        def flush() -> None:
+            nonlocal pending_bytes, done
+            if pending:
+                self.work.write("output", b"".join(pending))
+                pending.clear()
+            progress["out_bytes"] += pending_bytes
+            progress["out_lines"] += done
+            counts["completed"] += done
+            usage["input_tokens"] += tokens[0]
+            usage["cached_tokens"] += tokens[1]
+            usage["output_tokens"] += tokens[2]
+            usage["reasoning_tokens"] += tokens[3]
+            pending_bytes = done = 0
+            tokens[:] = [0, 0, 0, 0]
+
+        requests = iter_request_lines(self.input_path, progress["cursor_offset"], progress["cursor_line"])
+        try:
+            for offset, request in requests:
+                index = progress["cursor_line"]
+                custom_id = request.custom_id
+                effect = None
+                if line_effect is not None:
+                    effect = line_effect(
+                        batch_id=batch_id,
+                        line=request.line,
+                        custom_id=custom_id,
+                        body=request.body,
+                        model=record.get("model"),
+                    )
+                progress["cursor_offset"] = offset
+                progress["cursor_line"] = index + 1
+                if effect is None:
+                    finish = started + (index + 1) / rate  # the same arithmetic as slot_end()
+                    result = respond(endpoint, request.body, custom_id=custom_id, created=int(finish))
+                    status = result.status_code
+                    if 200 <= status < 300:
+                        data = result_line(seed, batch_id, custom_id, status, result.body)
+                        pending.append(data)
+                        pending_bytes += len(data)
+                        done += 1
+                        used = result.usage
+                        tokens[0] += used.input_tokens
+                        tokens[1] += used.cached_tokens
+                        tokens[2] += used.output_tokens
+                        tokens[3] += used.reasoning_tokens
+                        if len(pending) >= WRITE_BLOCK:
+                            flush()
+                    else:
+                        flush()
+                        line = result_line(seed, batch_id, custom_id, status, result.body)
+                        self._settle(LineOutcome("error", "failed", line, None, None), request.line, custom_id)
+                else:
+                    flush()
+                    self._run_line(index, request, effect)
+                if progress["cursor_line"] >= limit:
+                    break
+        finally:
+            requests.close()
+            flush()
+
+    def _run_line(self, index: int, request: RequestLine, effect: LineEffect) -> None:
+        """One line the scenario acts on: settled now, or kept in `delayed` when it takes extra time."""
+        record = self.record
+        progress = record["progress"]
+        endpoint = record["endpoint"]
+        finish = slot_end(record, index)
+        if effect.extra_seconds > 0:
+            finish += effect.extra_seconds
+            outcome = outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish))
+            progress["delayed"].append(
+                [
+                    finish,
+                    request.line,
+                    request.custom_id,
+                    outcome.target,
+                    outcome.counts_as,
+                    outcome.line_bytes.decode(),
+                    _usage_list(outcome.usage),
+                    outcome.rule,
+                ]
+            )
+            return
+        self._settle(
+            outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish)),
+            request.line,
+            request.custom_id,
+        )
 
     def _release_delayed(self, at: float) -> None:
         delayed = self.record["progress"]["delayed"]

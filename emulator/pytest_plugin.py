@@ -1,21 +1,42 @@
-"""The pytest plugin (entry point `batch_emulator`): one emulator per test session on a free port with a
-manual clock, reset before each test, and the `batch_emulator` fixture handle to drive it.
+"""The pytest plugin (entry point `batch_emulator`): one emulator per test session (per xdist worker) on a free
+port, reset before each test, and the `batch_emulator` fixture handle to drive it.
 
-Configure with `@pytest.mark.batch_emulator(scenario=..., start_time=..., seed=..., clock=...)`, the ini
-options `batch_emulator_*`, or `--batch-emulator-url` to use a server that is already running.
+A test is configured with `@pytest.mark.batch_emulator(scenario=..., start_time=..., seed=..., clock=...)`
+(on the test, its class or module; the closest value wins), a run with the ini options `batch_emulator_*`
+and `--batch-emulator-url` (or BATCH_EMULATOR_URL) to use a server that is already running. An exception
+inside a server handler fails the test that caused it, with the server's traceback in the report.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from .handle import EmulatorHandle, RemoteEmulator
+from .clock import ClockError, parse_time
+from .config import EmulatorConfig
+from .handle import (
+    DEFAULT_API_KEY,
+    DEFAULT_MANUAL_START,
+    AdminError,
+    EmulatorConnection,
+    EmulatorHandle,
+    InProcessConnection,
+    ScenarioSpec,
+    format_handler_errors,
+)
 
-DEFAULT_START = "2026-01-01T00:00:00Z"
+MARKER = "batch_emulator"
+MARKER_OPTIONS = ("scenario", "start_time", "seed", "clock")
+CLOCK_MODES = ("manual", "real")
+URL_ENV = "BATCH_EMULATOR_URL"
+SECTION = "batch-emulator server traceback"
+
+HANDLE_KEY = pytest.StashKey[EmulatorHandle]()
+FAILURE_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,71 +44,208 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--batch-emulator-url",
         default=None,
-        help="Use an already running emulator at this URL instead of starting one.",
+        help=f"Use an already running emulator at this URL instead of starting one (also ${URL_ENV}).",
     )
     parser.addini(
         "batch_emulator_start_time",
-        "Virtual start time of the manual clock (ISO 8601 or epoch).",
-        default=DEFAULT_START,
+        f"Start time of each test's clock, ISO 8601 or epoch (default {DEFAULT_MANUAL_START} for the manual clock; "
+        "the real clock follows time.time()).",
+        default="",
     )
-    parser.addini("batch_emulator_seed", "Seed for ids and the fake model.", default="0")
+    parser.addini("batch_emulator_seed", "Seed for ids and the fake model (default 0).", default="0")
     parser.addini(
         "batch_emulator_scenario", "Scenario active in every test unless a marker says otherwise.", default=""
     )
+    parser.addini("batch_emulator_clock", "Clock of every test: manual (default) or real.", default="manual")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "batch_emulator(scenario=None, start_time=None, seed=None, clock=None): configure the batch emulator",
+        f"{MARKER}(scenario=None, start_time=None, seed=None, clock=None): configure the batch emulator for a test",
     )
+    if _given_url(config) and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "batch_emulator: xdist workers cannot share the server given with --batch-emulator-url or "
+            f"${URL_ENV} (every test resets it); run without -n, or let the plugin start one server per worker"
+        )
+
+
+def _given_url(config: pytest.Config) -> str | None:
+    url: str | None = config.getoption("--batch-emulator-url") or os.environ.get(URL_ENV) or None
+    return url
+
+
+class SettingsError(ValueError):
+    """A marker or ini value the plugin cannot use."""
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """What a test starts with, from its markers, then the ini options, then the defaults."""
+
+    scenario: ScenarioSpec | None
+    start_time: float | str | None
+    seed: int
+    clock: str
+
+
+def _usage(message: str) -> SettingsError:
+    return SettingsError(f"batch_emulator: {message}")
+
+
+def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for marker in request.node.iter_markers(MARKER):  # closest first
+        if len(marker.args) > 1:
+            raise _usage(f"the marker takes at most one positional argument (the scenario), got {marker.args!r}")
+        unknown = sorted(set(marker.kwargs) - set(MARKER_OPTIONS))
+        if unknown:
+            raise _usage(f"unknown marker option(s) {', '.join(unknown)}; expected {', '.join(MARKER_OPTIONS)}")
+        given = {"scenario": marker.args[0], **marker.kwargs} if marker.args else dict(marker.kwargs)
+        for key, value in given.items():
+            options.setdefault(key, value)
+    return options
+
+
+def settings_for(request: pytest.FixtureRequest) -> EmulatorSettings:
+    """The settings for the requesting test; SettingsError for a bad marker or ini value."""
+    config = request.config
+    options = _marker_options(request)
+    clock = options.get("clock") or config.getini("batch_emulator_clock") or "manual"
+    if clock not in CLOCK_MODES:
+        raise _usage(f"clock must be 'manual' or 'real', got {clock!r}")
+    start = options.get("start_time")
+    if start is None:
+        start = config.getini("batch_emulator_start_time") or None
+    if start is not None:
+        try:
+            parse_time(start)
+        except ClockError as exc:
+            raise _usage(f"start_time: {exc}") from None
+    seed = options.get("seed")
+    if seed is None:
+        try:
+            seed = int(config.getini("batch_emulator_seed") or 0)
+        except ValueError:
+            raise _usage("the ini option batch_emulator_seed must be an integer") from None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise _usage(f"seed must be an integer, got {seed!r}")
+    scenario = options.get("scenario")
+    if scenario is None:
+        scenario = config.getini("batch_emulator_scenario") or None
+    return EmulatorSettings(scenario=scenario, start_time=start, seed=seed, clock=clock)
+
+
+# -- fixtures ----------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def batch_emulator_server(request: pytest.FixtureRequest) -> Iterator[RemoteEmulator]:
-    """The session's emulator: started once (or the server given with --batch-emulator-url)."""
-    url = request.config.getoption("--batch-emulator-url") or os.environ.get("BATCH_EMULATOR_URL")
+def batch_emulator_config() -> EmulatorConfig:
+    """The configuration of the session's server; override it in a conftest.py to change timing, limits,
+    models or API keys (the first API key is the one the handle's clients send)."""
+    return EmulatorConfig(port=0, clock="manual")
+
+
+@pytest.fixture(scope="session")
+def batch_emulator_server(
+    pytestconfig: pytest.Config, batch_emulator_config: EmulatorConfig
+) -> Iterator[EmulatorConnection]:
+    """The session's emulator: started once per session (per xdist worker), or the server given by URL."""
+    url = _given_url(pytestconfig)
     if url:
-        yield RemoteEmulator(url)
+        yield EmulatorConnection(url)
         return
-    from .clock import parse_time
-    from .config import EmulatorConfig
     from .server import ThreadedEmulator
 
-    config = EmulatorConfig(
-        port=0,
-        clock="manual",
-        start_time=parse_time(request.config.getini("batch_emulator_start_time") or DEFAULT_START),
-        seed=int(request.config.getini("batch_emulator_seed") or 0),
-    )
-    server = ThreadedEmulator(config).start()
+    server = ThreadedEmulator(batch_emulator_config).start()
     try:
-        yield RemoteEmulator(server.url, server)
+        yield InProcessConnection(server)
     finally:
         server.stop()
 
 
 @pytest.fixture
-def batch_emulator(request: pytest.FixtureRequest, batch_emulator_server: RemoteEmulator) -> Iterator[EmulatorHandle]:
-    """A freshly reset emulator for this test; fails the test if a server handler crashed during it."""
-    marker = request.node.get_closest_marker("batch_emulator")
-    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    scenario = options.get("scenario") or request.config.getini("batch_emulator_scenario") or None
-    handle = EmulatorHandle(batch_emulator_server)
-    handle.reset(start_time=options.get("start_time"), seed=options.get("seed"), clock=options.get("clock"))
-    if scenario:
-        handle.use_scenario(scenario)
+def batch_emulator(
+    request: pytest.FixtureRequest, batch_emulator_server: EmulatorConnection, batch_emulator_config: EmulatorConfig
+) -> Iterator[EmulatorHandle]:
+    """The emulator, reset for this test and set up from its marker; a server-side crash fails the test."""
+    try:
+        settings = settings_for(request)
+    except SettingsError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    api_key = batch_emulator_config.api_keys[0] if batch_emulator_config.api_keys else DEFAULT_API_KEY
+    handle = EmulatorHandle(
+        batch_emulator_server,
+        api_key,
+        start_time=settings.start_time,
+        seed=settings.seed,
+        clock=settings.clock,
+        scenario=settings.scenario,
+    )
+    try:
+        handle.start()
+    except AdminError as exc:
+        pytest.fail(f"batch_emulator could not set up the test: {exc}", pytrace=False)
+    request.node.stash[HANDLE_KEY] = handle
     yield handle
-    errors = handle.handler_errors()
+    del request.node.stash[HANDLE_KEY]
     handle.close()
+    errors = handle.take_handler_errors()
     if errors:
-        details = "\n".join(f"{e['method']} {e['path']}: {e['error']}\n{e['traceback']}" for e in errors)
-        pytest.fail(f"the batch emulator failed while handling a request:\n{details}", pytrace=False)
+        pytest.fail(_failure_text(errors), pytrace=False)
 
 
 @pytest.fixture
-def batch_emulator_env(batch_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> EmulatorHandle:
-    """Points OPENAI_BASE_URL / OPENAI_API_KEY at the emulator for code that builds its own client."""
+def batch_emulator_openai_env(batch_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> EmulatorHandle:
+    """Points OPENAI_BASE_URL and OPENAI_API_KEY at the emulator (for code that builds its own client)."""
     monkeypatch.setenv("OPENAI_BASE_URL", batch_emulator.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", batch_emulator.api_key)
+    for name in ("OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
     return batch_emulator
+
+
+@pytest.fixture
+def batch_emulator_env(batch_emulator_openai_env: EmulatorHandle) -> EmulatorHandle:
+    """The former name of `batch_emulator_openai_env`."""
+    return batch_emulator_openai_env
+
+
+# -- server-side failures fail the test that caused them ---------------------------------------------
+
+
+def _failure_text(errors: list[dict[str, Any]]) -> str:
+    count = f"{len(errors)} request(s)" if len(errors) > 1 else "a request"
+    return f"the batch emulator failed while handling {count}:\n\n{format_handler_errors(errors)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    handle = item.stash.get(HANDLE_KEY, None)
+    if handle is None:
+        return (yield)
+    try:
+        result = yield
+    except BaseException:
+        try:
+            errors = handle.take_handler_errors()
+        except Exception:  # the server is gone: the test's own error says more
+            errors = []
+        if errors:
+            item.stash[FAILURE_KEY] = format_handler_errors(errors)
+        raise
+    errors = handle.take_handler_errors()
+    if errors:
+        pytest.fail(_failure_text(errors), pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, object, object]:
+    report = yield
+    text = item.stash.get(FAILURE_KEY, None)
+    if text is not None and call.when == "call" and isinstance(report, pytest.TestReport):
+        del item.stash[FAILURE_KEY]
+        report.sections.append((SECTION, text))
+    return report

@@ -121,10 +121,12 @@ class HttpFault:
     """What to do with one API request instead of (or before) handling it.
 
     - `status` set: answer with `status`, `body` (`{"error": {...}}`) and `headers` without running the request.
-    - `fault` set: `connection_reset` drops the connection without running the request; `truncated_body` and
-      `malformed_json` run the request (or use `status`/`body` when given) and damage the response body.
-    - `delay_ms` > 0: wait this many real milliseconds first. With no status and no fault, the request then
-      proceeds normally.
+    - `fault` set: the request is not run. `connection_reset` drops the connection; `truncated_body` sends half
+      of a JSON body (the error body when `status` is set) and closes the connection; `malformed_json` sends
+      JSON that does not parse (status 200 unless `status` is set).
+    - `delay_ms` > 0: wait this many real milliseconds first.
+    - no status and no fault (a "pass" step, a delay only, or a rule without effects): the request proceeds
+      normally; the rule is still reported so the journal shows which rule let it through.
     - `rule`: the label of the rule that fired, e.g. "http[0]" or "http[1].sequence[2]", for the journal.
     """
 
@@ -293,9 +295,7 @@ def _line_effect(label: str, rule: LineRule) -> LineEffect | None:
     return None if effect == LineEffect(rule=label) else effect
 
 
-def _http_fault(label: str, effect: HttpEffect) -> HttpFault | None:
-    if not effect.has_effect():
-        return None
+def _http_fault(label: str, effect: HttpEffect) -> HttpFault:
     headers: dict[str, str] = {}
     body = None
     if effect.status is not None:
@@ -318,7 +318,7 @@ class _HttpMatcher:
     fraction: float | None
     limit: int | None
     is_sequence: bool
-    steps: list[HttpFault | None] = field(default_factory=list)
+    steps: list[HttpFault] = field(default_factory=list)
 
     @classmethod
     def build(cls, index: int, rule: HttpRule) -> _HttpMatcher:
@@ -388,7 +388,8 @@ class ScenarioEngine:
 
         `path` is the request path without the query string; `purpose` (file uploads) and `endpoint` (batch
         creates) are given when known. The first rule that matches and still has uses left consumes one use
-        (one sequence step); a "pass" step lets the request through. Paths under /_emulator never match.
+        (one sequence step). A "pass" step or a rule without effects returns a fault with neither status nor
+        fault: the request goes through, but the journal can name the rule. Paths under /_emulator never match.
         """
         if not self._http or path.startswith(ADMIN_PREFIX):
             return None

@@ -180,7 +180,7 @@ def _format_path(path: list[str | int]) -> str:
 def _message(error: ErrorDetails, path: list[str | int]) -> str:
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(path[:-1])
-        return "unknown key" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        return "unknown key" + (f" (expected one of: {', '.join(allowed)})" if allowed else "")
     message = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if error["type"] not in ("missing", "value_error") and isinstance(value, str | int | float | bool):

@@ -123,16 +123,21 @@ class BlobWriter:
         self.tmp_path = tmp_path
         self._fh: IO[bytes] | None = open(tmp_path, "wb")  # noqa: SIM115 - closed in commit/abort
         self.size = 0
-        self._md5 = hashlib.md5(usedforsecurity=False)
 
     def write(self, chunk: bytes) -> None:
         assert self._fh is not None, "writer already closed"
         self._fh.write(chunk)
-        self._md5.update(chunk)
         self.size += len(chunk)
 
     def md5(self) -> str:
-        return self._md5.hexdigest()
+        """The md5 of the bytes written so far, read back from disk (hashing every chunk slows all uploads)."""
+        assert self._fh is not None, "writer already closed"
+        self._fh.flush()
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(self.tmp_path, "rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def commit(self, blob_id: str) -> None:
         assert self._fh is not None, "writer already closed"
@@ -182,11 +187,15 @@ class BlobStore:
         self.path(blob_id).unlink(missing_ok=True)
 
     def clear(self) -> None:
+        """Delete every blob, temporary and work file (the folders stay: cheaper for frequent resets)."""
         for folder in (self._dir, self._tmp, self.root / "work"):
-            shutil.rmtree(folder, ignore_errors=True)
-        self._dir.mkdir(parents=True, exist_ok=True)
-        self._tmp.mkdir(parents=True, exist_ok=True)
-        (self.root / "work").mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
 
 
 def open_storage(data_dir: Path | None) -> tuple[MetadataStore, BlobStore, Path | None]:

@@ -32,8 +32,8 @@ def file_wire(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def file_list_wire(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    data = [file_wire(record) for record in records]
+def list_wire(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """A cursor page: the items plus first/last ids (null on an empty page) and has_more."""
     return {
         "object": "list",
         "data": data,
@@ -41,6 +41,10 @@ def file_list_wire(records: list[dict[str, Any]], has_more: bool) -> dict[str, A
         "last_id": data[-1]["id"] if data else None,
         "has_more": has_more,
     }
+
+
+def file_list_wire(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    return list_wire([file_wire(record) for record in records], has_more)
 
 
 def upload_wire(record: dict[str, Any], file: dict[str, Any] | None) -> dict[str, Any]:
@@ -98,14 +102,7 @@ def batch_wire(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def batch_list_wire(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    data = [batch_wire(record) for record in records]
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": data[0]["id"] if data else None,
-        "last_id": data[-1]["id"] if data else None,
-        "has_more": has_more,
-    }
+    return list_wire([batch_wire(record) for record in records], has_more)
 
 
 WIRE_MODELS = {"file": FileObject, "file_list": FileList, "upload": Upload, "part": UploadPart, "batch": Batch}

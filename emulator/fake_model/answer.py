@@ -15,7 +15,7 @@ from emulator.fake_model.digest import rng_for, sub_digest
 from emulator.fake_model.json_schema import SchemaError, generate
 from emulator.fake_model.result import ResponseShape
 from emulator.fake_model.text import cut_at_stop, prose, prose_counted
-from emulator.fake_model.tokens import count_tokens, truncate_to_tokens
+from emulator.fake_model.tokens import count_tokens, first_tokens
 from emulator.fake_model.tools import FunctionSpec, arguments_for
 
 _EFFORT_BASE = {"none": 0, "minimal": 8, "low": 32, "medium": 128, "high": 384, "xhigh": 768}
@@ -92,8 +92,9 @@ def compose(
         if tokens < 0:
             tokens = count_tokens(text)
         if visible_budget is not None and tokens > visible_budget:
-            text, _ = truncate_to_tokens(text, visible_budget)
-            tokens = count_tokens(text)
+            # the first `visible_budget` tokens of a longer text count exactly `visible_budget` tokens
+            text = first_tokens(text, visible_budget) if visible_budget > 0 else ""
+            tokens = max(visible_budget, 0)
             finish = "length"
         answer = Answer(text, finish=finish, output_tokens=tokens)
     if shape.empty_content and answer.content is not None:

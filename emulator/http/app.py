@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import traceback
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -35,7 +36,9 @@ async def _drive_real_clock(backend: Backend) -> None:
             try:
                 backend.run_due()
             except Exception as exc:  # keep driving; the error is reported like a handler error
-                backend.handler_errors.append({"method": "TIMER", "path": "", "error": repr(exc), "traceback": ""})
+                backend.handler_errors.append(
+                    {"method": "TIMER", "path": "", "error": repr(exc), "traceback": traceback.format_exc()}
+                )
     finally:
         backend.scheduler.on_change = None
 

@@ -1,5 +1,11 @@
 """Scenario HTTP faults on the emulator's own API: error statuses with headers, real delays, and
-transport faults (connection reset, truncated body, malformed JSON)."""
+transport faults (connection reset, truncated body, malformed JSON).
+
+A fault never runs the request it replaces, and none of them is a server error: a dropped connection or a
+damaged body is written without a traceback and without an entry in the backend's handler errors. The
+journal entry of the request gets the rule's label in `rule` and, for a transport fault, its name in `fault`
+(a reset connection has no status).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ..scenario import HttpFault
 from .keys import backend_of, json_response
 
 MAX_DELAY_MS = 5000
+MALFORMED_JSON = b'{"id": "broken", "object": '
+TRUNCATED_PLACEHOLDER = {"object": "list", "data": [], "has_more": False}
 
 
 async def _create_target(request: web.Request) -> dict[str, str | None]:
@@ -40,20 +49,30 @@ async def apply_fault(
     entry["rule"] = fault.rule
     if fault.delay_ms:
         await asyncio.sleep(min(fault.delay_ms, MAX_DELAY_MS) / 1000)
-    if fault.fault == "connection_reset":
-        if request.transport is not None:
-            request.transport.abort()
-        raise ConnectionResetError("connection reset by scenario")
-    if fault.fault == "malformed_json":
-        return web.Response(body=b'{"id": "broken", "object": ', status=200, content_type="application/json")
-    if fault.fault == "truncated_body":
-        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
-        response.content_length = 4096
-        await response.prepare(request)
-        await response.write(b'{"object": "list", "data": [')
-        if request.transport is not None:
-            request.transport.close()
-        return response
+    if fault.fault is not None:
+        entry["fault"] = fault.fault
+        return await _transport_fault(request, fault)
     if fault.status is None:
         return None
     return json_response(fault.body or {}, status=fault.status, headers=dict(fault.headers))
+
+
+async def _transport_fault(request: web.Request, fault: HttpFault) -> web.StreamResponse:
+    """Drop the connection, or send a body the client cannot parse."""
+    status = fault.status or 200
+    if fault.fault == "connection_reset":
+        if request.transport is not None:
+            request.transport.abort()
+        # aiohttp finds the transport gone when it writes this and drops it quietly
+        return web.Response(status=status)
+    if fault.fault == "malformed_json":
+        body = orjson.dumps(fault.body)[:-2] if fault.body else MALFORMED_JSON
+        return web.Response(body=body, status=status, headers=dict(fault.headers), content_type="application/json")
+    full = orjson.dumps(fault.body or TRUNCATED_PLACEHOLDER)
+    response = web.StreamResponse(status=status, headers={**fault.headers, "Content-Type": "application/json"})
+    response.content_length = len(full)
+    await response.prepare(request)
+    await response.write(full[: len(full) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return response

@@ -1,10 +1,210 @@
 """The fake model served synchronously: /v1/chat/completions, /v1/completions, /v1/embeddings,
-/v1/responses, /v1/moderations, images, videos, and /v1/models."""
+/v1/responses, /v1/moderations, /v1/images/generations, /v1/images/edits, /v1/videos, and /v1/models.
+
+Each route hands the body to the same `FakeModel.respond` a batch line goes through (without a
+custom_id), so a body answers the same here as in a batch. Request errors travel as `EmulatorError`s
+to the middleware's error envelope. `stream: true` answers chat completions, completions and
+responses as server-sent events: `data: <json>` lines, chat and completions ending in `data: [DONE]`,
+responses events also naming their type in an `event:` line. Image edits and videos accept the
+multipart forms the SDK sends: uploaded files become `{"image_url": "data:..."}` references, the
+form the same endpoints take as JSON.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+import base64
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import Any, NoReturn
+
+import orjson
+from aiohttp import BodyPartReader, web
+
+from ..errors import EmulatorError, NotFound
+from ..fake_model.requests import (
+    CHAT,
+    COMPLETIONS,
+    EMBEDDINGS,
+    IMAGE_EDITS,
+    IMAGE_GENERATIONS,
+    MODERATIONS,
+    RESPONSES,
+    VIDEOS,
+)
+from ..fake_model.streaming import pieces_of
+from .keys import ENTRY, backend_of, json_body, json_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+JSON_ENDPOINTS = (CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODERATIONS, IMAGE_GENERATIONS)
+FORM_ENDPOINTS = (IMAGE_EDITS, VIDEOS)
+# Multipart forms carry every value as text; these fields are integers or booleans in the JSON form.
+FORM_INTEGERS = frozenset({"n", "output_compression", "partial_images", "frame_count", "frame_duration_ms"})
+FORM_BOOLEANS = frozenset({"stream"})
+# Uploaded files under these form names become a list of references under the JSON name.
+FORM_FILE_LISTS = {"image": "images"}
+SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
+DONE = b"data: [DONE]\n\n"
+
+
+# ---- bodies -------------------------------------------------------------------------------------
+
+
+def _form_value(name: str, text: str) -> Any:
+    if name in FORM_INTEGERS and text.lstrip("-").isdigit():
+        return int(text)
+    if name in FORM_BOOLEANS and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def _place(body: dict[str, Any], name: str, value: Any) -> None:
+    """Put a form field into the body: `a[]` appends to a list, `a[b]` sets a key of an object."""
+    if name.endswith("[]"):
+        body.setdefault(name[:-2], []).append(value)
+    elif "[" in name and name.endswith("]"):
+        outer, inner = name[:-1].split("[", 1)
+        holder = body.setdefault(outer, {})
+        if isinstance(holder, dict):
+            holder[inner] = value
+    else:
+        body[name] = value
+
+
+async def _form_body(request: web.Request) -> Any:
+    """The body of a multipart form as the JSON object the endpoint would take, or the JSON body itself."""
+    if not request.content_type.startswith("multipart/"):
+        return await json_body(request)
+    body: dict[str, Any] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        name = part.name
+        if part.filename is None:
+            _place(body, name, _form_value(name.split("[", 1)[0], await part.text()))
+            continue
+        data = await part.read()
+        kind = part.headers.get("Content-Type") or "application/octet-stream"
+        reference = {"image_url": f"data:{kind};base64,{base64.b64encode(data).decode()}"}
+        plain = name.removesuffix("[]")
+        if plain in FORM_FILE_LISTS:
+            body.setdefault(FORM_FILE_LISTS[plain], []).append(reference)
+        else:
+            _place(body, name, reference)
+    return body
+
+
+# ---- answers ------------------------------------------------------------------------------------
+
+
+def _raise_error_body(status: int, body: Mapping[str, Any]) -> NoReturn:
+    """Send a model error through the middleware's envelope, so it carries the usual error headers."""
+    error = body.get("error")
+    if not isinstance(error, Mapping):
+        raise EmulatorError("The server had an error while processing your request.", status=status)
+    raise EmulatorError(
+        str(error.get("message")),
+        param=error.get("param"),
+        code=error.get("code"),
+        type=error.get("type"),
+        status=status,
+    )
+
+
+def _sse_headers(request: web.Request, started: float) -> dict[str, str]:
+    return {
+        **SSE_HEADERS,
+        "x-request-id": request[ENTRY]["request_id"],
+        "openai-version": "2020-10-01",
+        "openai-processing-ms": str(int((time.perf_counter() - started) * 1000)),
+    }
+
+
+async def _send_events(
+    request: web.Request, events: Iterable[dict[str, Any]], started: float, *, named: bool, done: bool
+) -> web.StreamResponse:
+    response = web.StreamResponse(status=200, headers=_sse_headers(request, started))
+    await response.prepare(request)
+    for event in events:
+        head = b"event: " + str(event["type"]).encode() + b"\n" if named else b""
+        await response.write(head + b"data: " + orjson.dumps(event) + b"\n\n")
+    if done:
+        await response.write(DONE)
+    await response.write_eof()
+    return response
+
+
+def completion_chunks(body: Mapping[str, Any], *, include_usage: bool) -> Iterator[dict[str, Any]]:
+    """`text_completion` chunks for a finished legacy completion: one token piece per chunk, then the finish."""
+    base = {key: body[key] for key in ("id", "object", "created", "model", "system_fingerprint") if key in body}
+
+    def chunk(choice: dict[str, Any]) -> dict[str, Any]:
+        out = {**base, "choices": [choice]}
+        if include_usage:
+            out["usage"] = None
+        return out
+
+    for choice in body["choices"]:
+        index = choice["index"]
+        pieces = pieces_of(choice["text"])
+        logprobs = choice.get("logprobs")
+        aligned = isinstance(logprobs, Mapping) and len(logprobs.get("tokens") or ()) == len(pieces)
+        for i, piece in enumerate(pieces):
+            sliced = {key: value[i : i + 1] for key, value in logprobs.items()} if aligned and logprobs else None
+            yield chunk({"text": piece, "index": index, "logprobs": sliced, "finish_reason": None})
+        yield chunk({"text": "", "index": index, "logprobs": None, "finish_reason": choice["finish_reason"]})
+    if include_usage:
+        yield {**base, "choices": [], "usage": body.get("usage")}
+
+
+def _include_usage(body: Mapping[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, Mapping) and options.get("include_usage") is True
+
+
+def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Handler:
+    """A handler that answers `endpoint` from the fake model, streamed when the body asks for it."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        body = await read(request)
+        backend = backend_of(request)
+        created = int(backend.clock.now())
+        streaming = isinstance(body, Mapping) and body.get("stream") is True
+        if streaming and endpoint != COMPLETIONS:
+            events = backend.model.stream_events(endpoint, body, created=created)
+            return await _send_events(request, events, started, named=endpoint == RESPONSES, done=endpoint == CHAT)
+        result = backend.model.respond(endpoint, body, created=created)
+        if not result.ok:
+            _raise_error_body(result.status_code, result.body)
+        if streaming:
+            chunks = completion_chunks(result.body, include_usage=_include_usage(body))
+            return await _send_events(request, chunks, started, named=False, done=True)
+        return json_response(result.body)
+
+    return handle
+
+
+# ---- models -------------------------------------------------------------------------------------
+
+
+async def list_models(request: web.Request) -> web.Response:
+    return json_response({"object": "list", "data": backend_of(request).model.list_models()})
+
+
+async def retrieve_model(request: web.Request) -> web.Response:
+    model_id = request.match_info["model_id"]
+    for entry in backend_of(request).model.list_models():
+        if entry["id"] == model_id:
+            return json_response(entry)
+    raise NotFound(f"The model '{model_id}' does not exist", param="model", code="model_not_found")
 
 
 def setup_routes(app: web.Application, prefix: str = "/v1") -> None:
-    """Register the inference routes (filled in by the synchronous endpoints work)."""
+    """Register the inference routes and the model catalogue under `prefix`."""
+    for endpoint in JSON_ENDPOINTS:
+        app.router.add_post(prefix + endpoint.removeprefix("/v1"), answer(endpoint, json_body))
+    for endpoint in FORM_ENDPOINTS:
+        app.router.add_post(prefix + endpoint.removeprefix("/v1"), answer(endpoint, _form_body))
+    app.router.add_get(f"{prefix}/models", list_models)
+    app.router.add_get(f"{prefix}/models/{{model_id:.+}}", retrieve_model)

@@ -26,6 +26,7 @@ from .keys import ENTRY, OWNER, backend_of, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ADMIN_PREFIX = "/_emulator"
+PRESIGNED_PREFIX = "/_presigned/"
 JOURNAL_HEADERS = ("user-agent", "x-stainless-retry-count", "x-stainless-async", "content-type", "x-emulator-scenario")
 
 
@@ -81,7 +82,8 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
     try:
         backend.run_due()
         if not admin:
-            request[OWNER] = authenticate(request)
+            presigned = request.path.startswith(PRESIGNED_PREFIX)  # the URL itself is the credential
+            request[OWNER] = None if presigned else authenticate(request)
             fault = await apply_fault(request, entry)
             if fault is not None:
                 response = fault
@@ -108,7 +110,7 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         )
         response = error_response(ServerError("The server had an error while processing your request."), False)
     if not admin:
-        entry["status"] = response.status
+        entry["status"] = None if entry.get("fault") == "connection_reset" else response.status
         backend.journal.add(entry)
     if not response.prepared:
         response.headers.setdefault("x-request-id", request_id)

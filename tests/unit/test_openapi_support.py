@@ -280,6 +280,8 @@ def test_an_error_envelope_needs_all_four_keys_but_param_and_code_may_be_null() 
 
 
 def test_every_object_named_in_the_module_docs_exists_in_the_document() -> None:
+    if not openapi_available():
+        pytest.skip("OpenAPI document not found: schema name checks need ../shared/spec/openai-openapi.yaml")
     missing = set(DOCUMENTED_NAMES) - set(schema_names())
     assert not missing
 

@@ -239,7 +239,10 @@ def test_sequence_steps_are_consumed_one_per_request_then_the_rule_is_off() -> N
     eng = engine({"http": [{"match": {"path": "/v1/batches"}, "sequence": [429, 429, "pass", 503]}]})
     outcomes = [eng.http_fault("POST", "/v1/batches") for _ in range(5)]
     assert [f.status if f else None for f in outcomes] == [429, 429, None, 503, None]
-    assert [f.rule for f in outcomes if f] == ["http[0].sequence[0]", "http[0].sequence[1]", "http[0].sequence[3]"]
+    assert [f.rule for f in outcomes if f] == [f"http[0].sequence[{n}]" for n in range(4)]
+    assert outcomes[4] is None, "a used-up sequence no longer matches"
+    passed = outcomes[2]
+    assert passed is not None and (passed.status, passed.fault, passed.delay_ms) == (None, None, 0)
     eng.reset()
     first = eng.http_fault("POST", "/v1/batches")
     assert first is not None and first.status == 429
@@ -383,7 +386,7 @@ def test_rate_limited_api_limits_two_creates_each(registry: ScenarioRegistry) ->
     for path in ("/v1/files", "/v1/batches"):
         outcomes = [eng.http_fault("POST", path) for _ in range(4)]
         assert [f.status if f else None for f in outcomes] == [429, 429, None, None]
-        assert all(int(f.headers["retry-after-ms"]) <= 5 for f in outcomes if f)
+        assert all(int(f.headers["retry-after-ms"]) <= 5 for f in outcomes if f and f.status)
     assert eng.http_fault("GET", "/v1/files") is None
 
 

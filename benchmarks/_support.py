@@ -1,0 +1,180 @@
+"""Shared pieces of the benchmark scripts: a server subprocess with its memory readings, an SDK client,
+admin calls and a scratch directory outside the repository.
+
+The server is `python -m emulator serve --port 0 --clock manual`, started with TMPDIR pointing at the
+scratch directory so its blobs and work files land there too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+
+URL_PATTERN = re.compile(r"serving on (http://\S+?)/v1")
+START_TIMEOUT = 60.0
+MB = 1024 * 1024
+
+
+def machine() -> str:
+    """A one-line description of where the numbers were taken."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {system}"
+
+
+@contextlib.contextmanager
+def scratch_dir(keep: bool = False) -> Iterator[Path]:
+    """A temporary directory for inputs, downloads and the server's data; removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="batch-emulator-bench-"))
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+class ServerProcess:
+    """`python -m emulator serve` in a child process, with its URL and its resident memory."""
+
+    def __init__(self, scratch: Path, extra_args: list[str] | None = None, profile_to: Path | None = None) -> None:
+        self.scratch = scratch
+        self.extra_args = extra_args or []
+        self.profile_to = profile_to
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self) -> ServerProcess:
+        tmp = self.scratch / "server-tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+        python = [sys.executable]
+        if self.profile_to is not None:
+            python += ["-m", "cProfile", "-o", str(self.profile_to)]
+        command = [*python, "-m", "emulator", "serve", "--port", "0", "--clock", "manual", "--log-level", "warning"]
+        self.process = subprocess.Popen(
+            command + self.extra_args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=self.scratch,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        assert self.process.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the server exited early (code {self.process.poll()})")
+            match = URL_PATTERN.search(line)
+            if match:
+                self.url = match.group(1)
+                return self
+        raise RuntimeError("the server did not print its URL in time")
+
+    def _status(self, field: str) -> int:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError(f"{field} missing from /proc status")
+
+    def rss(self) -> int:
+        """Current resident memory in bytes (VmRSS)."""
+        return self._status("VmRSS")
+
+    def peak(self) -> int:
+        """Peak resident memory in bytes since start or the last `reset_peak` (VmHWM)."""
+        return self._status("VmHWM")
+
+    def reset_peak(self) -> bool:
+        """Start a new peak measurement from the current RSS (Linux clear_refs); False when not allowed."""
+        assert self.process is not None
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def client(self, timeout: float = 3600.0) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.url + "/v1", api_key="sk-bench", max_retries=0, timeout=timeout)
+
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """POST to the admin API (/_emulator/...) and return the decoded JSON answer."""
+        request = urllib.request.Request(
+            self.url + "/_emulator/" + path.lstrip("/"),
+            data=json.dumps(body or {}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=24 * 3600) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(120)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.process = None
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def download(client: openai.OpenAI, file_id: str, target: Path) -> None:
+    """Stream a file's content to `target` (the SDK's buffered `content()` would hold it all in memory)."""
+    with client.with_streaming_response.files.content(file_id) as response, target.open("wb") as out:
+        for chunk in response.iter_bytes(MB):
+            out.write(chunk)
+
+
+def mb(value: float) -> str:
+    return f"{value / MB:,.1f} MB"
+
+
+class Timer:
+    """Named phases timed in order: `with timer("upload"): ...`."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = time.perf_counter() - start
+
+    @property
+    def total(self) -> float:
+        return sum(self.phases.values())

@@ -1,0 +1,392 @@
+"""Anthropic Message Batches on the engine: inline `requests[{custom_id, params}]` become an internal chat
+completions input file; batch objects, counts and the single results stream are rendered from the record
+and its OpenAI-format output and error files, line by line.
+
+Requests whose params Anthropic would reject while processing (streaming, a missing `max_tokens`, no
+messages) never reach the engine: they are kept on the record and reported as `errored` results, so a
+batch never fails as a whole. Lines a cancel skipped are reported as `canceled`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..batch_input import iter_request_lines
+from ..batch_state import TERMINAL
+from ..clock import iso
+from ..errors import InvalidRequest, NotFound
+from ..ids import derived_hex
+from .base import Dialect
+from .inputs import write_requests
+
+if TYPE_CHECKING:
+    from ..backend import Backend
+
+WIRE_PREFIX = "msgbatch_"
+ENGINE_PREFIX = "batch_"
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+CHAT = "/v1/chat/completions"
+STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "content_filter": "refusal"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+STATUS = {
+    "validating": "in_progress",
+    "in_progress": "in_progress",
+    "finalizing": "in_progress",
+    "cancelling": "canceling",
+}
+ENDED_AT = {"completed": "completed_at", "failed": "failed_at", "expired": "expired_at", "cancelled": "cancelled_at"}
+
+
+def wire_id(record_id: str) -> str:
+    return WIRE_PREFIX + record_id.removeprefix(ENGINE_PREFIX)
+
+
+def record_id(batch_id: str) -> str:
+    if not batch_id.startswith(WIRE_PREFIX):
+        raise NotFound(f"message_batch {batch_id} not found", code="not_found_error")
+    return ENGINE_PREFIX + batch_id[len(WIRE_PREFIX) :]
+
+
+def error_type(status: int) -> str:
+    return ERROR_TYPES.get(status, "api_error")
+
+
+# -- create -----------------------------------------------------------------------------------------
+
+
+def _text(content: Any) -> str:
+    """Message or system content as plain text: a string, or the text of its text blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
+    return ""
+
+
+def _problem(params: dict[str, Any]) -> str | None:
+    """Why Anthropic would reject these params while processing, or None."""
+    if params.get("stream") is True:
+        return "stream: Streaming is not supported in the Message Batches API."
+    if not isinstance(params.get("model"), str) or not params["model"]:
+        return "model: Field required"
+    tokens = params.get("max_tokens")
+    if isinstance(tokens, bool) or not isinstance(tokens, int):
+        return "max_tokens: Field required"
+    if tokens < 1:
+        return "max_tokens: Input should be greater than or equal to 1"
+    messages = params.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            return f"messages.{index}.role: Input should be 'user' or 'assistant'"
+    return None
+
+
+def chat_body(params: dict[str, Any], model: str) -> dict[str, Any]:
+    """The chat completions request that stands for a Messages request."""
+    messages: list[dict[str, Any]] = []
+    system = _text(params.get("system"))
+    if system:
+        messages.append({"role": "system", "content": system})
+    messages.extend({"role": m["role"], "content": _text(m.get("content"))} for m in params["messages"])
+    body: dict[str, Any] = {"model": model, "messages": messages, "max_tokens": params["max_tokens"]}
+    for name in ("temperature", "top_p"):
+        if isinstance(params.get(name), (int, float)) and not isinstance(params.get(name), bool):
+            body[name] = params[name]
+    stops = params.get("stop_sequences")
+    if isinstance(stops, list) and stops:
+        body["stop"] = [str(s) for s in stops[:4]]
+    return body
+
+
+def create_batch(
+    backend: Backend, dialect: Dialect, body: Any, owner: str | None, scenario: str | None
+) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise InvalidRequest("requests: Field required (a non-empty list).", param="requests")
+    limit = int(dialect.limits.get("batch_max_requests", 100_000))
+    if len(requests) > limit:
+        raise InvalidRequest(f"requests: List should have at most {limit} items after validation, not {len(requests)}")
+    for key in body:
+        if key != "requests":
+            raise InvalidRequest(f"{key}: Extra inputs are not permitted", param=key)
+    seen: set[str] = set()
+    for index, item in enumerate(requests):
+        custom_id = item.get("custom_id") if isinstance(item, dict) else None
+        if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+            raise InvalidRequest(
+                f"requests.{index}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'",
+                param=f"requests.{index}.custom_id",
+            )
+        if custom_id in seen:
+            raise InvalidRequest(f"requests.{index}.custom_id: Duplicate custom_id '{custom_id}'.")
+        seen.add(custom_id)
+        if not isinstance(item.get("params"), dict):
+            raise InvalidRequest(f"requests.{index}.params: Field required", param=f"requests.{index}.params")
+    pre_errors: list[list[str]] = []
+    valid: list[dict[str, Any]] = []
+    for item in requests:
+        problem = _problem(item["params"])
+        if problem is None:
+            valid.append(item)
+        else:
+            pre_errors.append([item["custom_id"], problem])
+    first_model = str(valid[0]["params"]["model"]) if valid else "claude"
+    models = {i["custom_id"]: i["params"]["model"] for i in valid if i["params"]["model"] != first_model}
+    lines = (
+        {"custom_id": i["custom_id"], "method": "POST", "url": CHAT, "body": chat_body(i["params"], first_model)}
+        for i in valid
+    )
+    internal = write_requests(backend, owner, lines, "message_batch_requests.jsonl")
+    extra = {
+        "dialect": dialect.name,
+        "limits": dict(dialect.limits),
+        "anthropic": {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None},
+    }
+    request = {"input_file_id": internal["id"], "endpoint": CHAT, "completion_window": "24h"}
+    try:
+        return backend.batches.create(request, owner, scenario, extra=extra)
+    except BaseException:
+        backend.files.delete(internal["id"], owner)
+        raise
+
+
+# -- batch objects ----------------------------------------------------------------------------------
+
+
+def _error_lines(backend: Backend, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    file_id = record.get("error_file_id")
+    if not file_id or backend.files.find(file_id, record["owner"]) is None:
+        return
+    with backend.blobs.path(file_id).open("rb") as stream:
+        for raw in stream:
+            if raw.strip():
+                yield orjson.loads(raw)
+
+
+def final_counts(backend: Backend, record: dict[str, Any]) -> dict[str, int]:
+    """Counts of an ended batch (computed once from its files, then kept on the record)."""
+    state = record["anthropic"]
+    if state.get("final"):
+        return dict(state["final"])
+    total = int(state["total"])
+    pre = len(state["pre_errors"])
+    if record["status"] == "failed":
+        counts = {"processing": 0, "succeeded": 0, "errored": total, "canceled": 0, "expired": 0}
+    else:
+        expired = sum(
+            1 for line in _error_lines(backend, record) if (line.get("error") or {}).get("code") == "batch_expired"
+        )
+        succeeded = int(record["request_counts"]["completed"])
+        errored = int(record["request_counts"]["failed"]) - expired + pre
+        canceled = max(0, total - succeeded - errored - expired)
+        counts = {"processing": 0, "succeeded": succeeded, "errored": errored, "canceled": canceled, "expired": expired}
+    state["final"] = counts
+    backend.store.put("batches", record["id"], record)
+    return counts
+
+
+def batch_object(backend: Backend, record: dict[str, Any], results_base: str) -> dict[str, Any]:
+    """A `message_batch`: three statuses, counts hidden until ended, RFC 3339 times, an absolute results URL."""
+    status = record["status"]
+    ended = status in TERMINAL
+    total = int(record["anthropic"]["total"])
+    counts = (
+        final_counts(backend, record)
+        if ended
+        else {"processing": total, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+    )
+    batch_id = wire_id(record["id"])
+    ended_at = record.get(ENDED_AT[status]) if ended else None
+    cancelled_at = record.get("cancelling_at")
+    return {
+        "id": batch_id,
+        "type": "message_batch",
+        "processing_status": "ended" if ended else STATUS[status],
+        "request_counts": counts,
+        "ended_at": iso(ended_at) if ended_at is not None else None,
+        "created_at": iso(record["created_at"]),
+        "expires_at": iso(record["expires_at"]),
+        "archived_at": None,
+        "cancel_initiated_at": iso(cancelled_at) if cancelled_at is not None else None,
+        "results_url": f"{results_base}/{batch_id}/results" if ended else None,
+    }
+
+
+def page(
+    backend: Backend,
+    dialect: Dialect,
+    owner: str | None,
+    *,
+    limit: int,
+    after_id: str | None,
+    before_id: str | None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Newest first; `after_id` pages towards older batches, `before_id` towards newer ones."""
+    records = [r for r in backend.store.values("batches") if r.get("owner") == owner and dialect.owns(r)]
+    records.reverse()
+    ids = [wire_id(r["id"]) for r in records]
+    if before_id is not None:
+        end = ids.index(before_id) if before_id in ids else 0
+        start = max(0, end - limit)
+        chosen, more = records[start:end], start > 0
+    else:
+        begin = ids.index(after_id) + 1 if after_id in ids else (0 if after_id is None else len(ids))
+        chosen, more = records[begin : begin + limit], begin + limit < len(records)
+    for record in chosen:
+        backend.batches.sync(record)
+    return chosen, more
+
+
+def get(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = backend.store.get("batches", record_id(batch_id))
+    if record is None or record.get("owner") != owner or not dialect.owns(record):
+        raise NotFound(f"message_batch {batch_id} not found")
+    backend.batches.sync(record)
+    return record
+
+
+def cancel(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = get(backend, dialect, batch_id, owner)
+    if record["status"] in TERMINAL:
+        raise InvalidRequest(f"Batch {batch_id} has already ended and cannot be canceled.")
+    return backend.batches.cancel(record["id"], owner)
+
+
+def delete(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = get(backend, dialect, batch_id, owner)
+    if record["status"] not in TERMINAL:
+        raise InvalidRequest(f"Batch {batch_id} cannot be deleted while it is processing; cancel it first.")
+    for field in ("input_file_id", "output_file_id", "error_file_id"):
+        file_id = record.get(field)
+        if file_id and backend.files.find(file_id, owner) is not None:
+            backend.files.delete(file_id, owner)
+    backend.store.delete("batches", record["id"])
+    return {"id": batch_id, "type": "message_batch_deleted"}
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+def message(chat: dict[str, Any], model: str) -> dict[str, Any]:
+    """A Messages API answer built from the fake model's chat completion."""
+    choice = (chat.get("choices") or [{}])[0]
+    reply = choice.get("message") or {}
+    content: list[dict[str, Any]] = []
+    text = reply.get("content") or reply.get("refusal")
+    if text:
+        content.append({"type": "text", "text": text})
+    for call in reply.get("tool_calls") or []:
+        function = call.get("function") or {}
+        try:
+            arguments = orjson.loads(function.get("arguments") or "{}")
+        except orjson.JSONDecodeError:
+            arguments = {}
+        content.append(
+            {
+                "type": "tool_use",
+                "id": "toolu_" + str(call.get("id", ""))[-24:],
+                "name": function.get("name"),
+                "input": arguments,
+            }
+        )
+    usage = chat.get("usage") or {}
+    return {
+        "id": "msg_" + derived_hex(str(chat.get("id", "")), n=24),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": STOP_REASONS.get(str(choice.get("finish_reason")), "end_turn"),
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": int(usage.get("prompt_tokens", 0)),
+            "output_tokens": int(usage.get("completion_tokens", 0)),
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "service_tier": "batch",
+        },
+    }
+
+
+def _errored(kind: str, text: str) -> dict[str, Any]:
+    return {"type": "errored", "error": {"type": "error", "error": {"type": kind, "message": text}}}
+
+
+def result_line(line: dict[str, Any], models: dict[str, str]) -> bytes:
+    """One engine output/error line as an Anthropic result line."""
+    custom_id = line["custom_id"]
+    response = line.get("response") or {}
+    error = line.get("error") or {}
+    status = int(response.get("status_code") or 0)
+    if error.get("code") == "batch_expired":
+        result: dict[str, Any] = {"type": "expired"}
+    elif 200 <= status < 300:
+        body = response.get("body") or {}
+        result = {"type": "succeeded", "message": message(body, models.get(custom_id) or str(body.get("model")))}
+    else:
+        detail = ((response.get("body") or {}).get("error") or {}).get("message") or error.get("message")
+        result = _errored(error_type(status) if status else "api_error", str(detail or "The request failed."))
+    return orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
+
+
+def results(backend: Backend, record: dict[str, Any]) -> Iterator[bytes]:
+    """Every request's result line: engine results, requests rejected up front, and requests never run."""
+    if record["status"] not in TERMINAL:
+        raise InvalidRequest(
+            f"Batch {wire_id(record['id'])} is still processing; results are available once it has ended."
+        )
+    state = record["anthropic"]
+    models: dict[str, str] = state["models"]
+    failed = record["status"] == "failed"
+    for field in ("output_file_id", "error_file_id"):
+        file_id = record.get(field)
+        if not file_id or backend.files.find(file_id, record["owner"]) is None:
+            continue
+        with backend.blobs.path(file_id).open("rb") as stream:
+            for raw in stream:
+                if raw.strip():
+                    yield result_line(orjson.loads(raw), models)
+    for custom_id, problem in state["pre_errors"]:
+        yield orjson.dumps({"custom_id": custom_id, "result": _errored("invalid_request_error", problem)}) + b"\n"
+    yield from _unprocessed(backend, record, failed)
+
+
+def _unprocessed(backend: Backend, record: dict[str, Any], failed: bool) -> Iterator[bytes]:
+    """Lines that never ran: canceled ones, or all of them when the batch failed before running."""
+    input_file = backend.files.find(record["input_file_id"], record["owner"])
+    if input_file is None:
+        return
+    progress = record["progress"]
+    if failed:
+        errors = record.get("errors") or [{}]
+        text = str(errors[0].get("message") or "The batch could not be processed.")
+        offset, line = 0, 0
+        template = _errored("invalid_request_error", text)
+    else:
+        offset, line = int(progress["cursor_offset"]), int(progress["cursor_line"])
+        template = {"type": "canceled"}
+    delayed = [item[2] for item in progress.get("delayed") or []]
+    for custom_id in delayed:
+        yield orjson.dumps({"custom_id": custom_id, "result": template}) + b"\n"
+    try:
+        for _, request in iter_request_lines(backend.blobs.path(input_file["id"]), offset, line):
+            yield orjson.dumps({"custom_id": request.custom_id, "result": template}) + b"\n"
+    except ValueError:
+        return

@@ -1,0 +1,185 @@
+"""Mistral routes (`<prefix>/batch/jobs…`, `<prefix>/files…`) with Mistral's error envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from ..clock import ClockError, parse_time
+from ..dialects import mistral, netmind
+from ..dialects.base import Dialect
+from ..errors import EmulatorError, InvalidRequest, invalid_value, missing_parameter
+from ..files import check_filename
+from ..validation import query_int
+from .batches_routes import SCENARIO_HEADER
+from .keys import backend_of, json_body, json_response, owner_of
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CHUNK = 256 * 1024
+FIELD_LIMIT = 4096
+
+
+def mistral_errors(handler: Handler) -> Handler:
+    """Render engine errors as `{"object": "error", "message", "type", "param", "code"}`."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except EmulatorError as exc:
+            body = {"object": "error", "message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}
+            return json_response(body, status=exc.status)
+
+    return wrapped
+
+
+async def upload_file(request: web.Request) -> web.Response:
+    """Multipart `file` (+ optional `purpose`, `expiry` hours, `visibility`) in any order, streamed to a blob."""
+    backend = backend_of(request)
+    limit = backend.config.limits.file_max_bytes
+    fields: dict[str, str] = {}
+    writer = None
+    filename = ""
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise InvalidRequest("Could not parse the multipart form data of the request.")
+            if part.name == "file":
+                if writer is not None:
+                    raise InvalidRequest("Only one file may be uploaded per request.", param="file")
+                writer = backend.blobs.writer()
+                filename = part.filename or ""
+                while chunk := await part.read_chunk(CHUNK):
+                    if writer.size + len(chunk) > limit:
+                        raise InvalidRequest(f"File is too large. The maximum size is {limit} bytes.", param="file")
+                    writer.write(chunk)
+            elif part.name:
+                data = await part.read_chunk(FIELD_LIMIT)
+                fields[part.name] = data.decode("utf-8", errors="replace")
+        if writer is None:
+            raise missing_parameter("file")
+        purpose = mistral.check_purpose(fields.get("purpose"))
+        check_filename(filename, "batch" if purpose == "batch" else purpose)
+        ttl = backend.config.limits.batch_file_default_ttl if purpose == "batch" else None
+        if fields.get("expiry"):
+            try:
+                ttl = int(fields["expiry"]) * 3600
+            except ValueError:
+                raise invalid_value("expiry", "expiry must be a whole number of hours.") from None
+    except (ValueError, AssertionError, asyncio.IncompleteReadError, HttpProcessingError) as exc:
+        if writer is not None:
+            writer.abort()
+        if isinstance(exc, InvalidRequest):
+            raise
+        raise InvalidRequest("Could not parse the multipart form data of the request.") from None
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    record = backend.files.add(writer, filename=filename, purpose=purpose, ttl=ttl, owner=owner_of(request))
+    return json_response(mistral.file_object(record))
+
+
+async def list_files(request: web.Request) -> web.Response:
+    query = request.query
+    page = query_int(query.get("page"), "page", 0, 1_000_000, 0)
+    size = query_int(query.get("page_size"), "page_size", 1, 10_000, 100)
+    return json_response(
+        mistral.file_page(
+            backend_of(request), owner_of(request), page=page, page_size=size, purpose=query.get("purpose")
+        )
+    )
+
+
+async def retrieve_file(request: web.Request) -> web.Response:
+    record = backend_of(request).files.get(request.match_info["file_id"], owner_of(request))
+    return json_response({**mistral.file_object(record), "deleted": False})
+
+
+async def delete_file(request: web.Request) -> web.Response:
+    record = backend_of(request).files.delete(request.match_info["file_id"], owner_of(request))
+    return json_response({"id": record["id"], "object": "file", "deleted": True})
+
+
+async def file_content(request: web.Request) -> web.StreamResponse:
+    path, _size = backend_of(request).files.content_path(request.match_info["file_id"], owner_of(request))
+    return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
+
+
+async def signed_url(request: web.Request) -> web.Response:
+    token = netmind.download_token(backend_of(request), request.match_info["file_id"], owner_of(request))
+    return json_response({"url": f"{request.url.origin()}{netmind.PRESIGNED_PATH}{token}"})
+
+
+def job_handlers(dialect: Dialect) -> dict[str, Handler]:
+    async def create(request: web.Request) -> web.StreamResponse:
+        backend = backend_of(request)
+        body = await json_body(request)
+        record = mistral.create_job(backend, dialect, body, owner_of(request), request.headers.get(SCENARIO_HEADER))
+        return json_response(mistral.job_object(backend, record))
+
+    async def listing(request: web.Request) -> web.StreamResponse:
+        query = request.query
+        order = query.get("order_by", "-created")
+        if order not in ("created", "-created"):
+            raise invalid_value("order_by", "order_by must be 'created' or '-created'.")
+        statuses = query.getall("status", [])
+        unknown = [s for s in statuses if s not in mistral.STATUS.values()]
+        if unknown:
+            raise invalid_value("status", f"Unknown status '{unknown[0]}'.")
+        created_after = None
+        if query.get("created_after"):
+            try:
+                created_after = parse_time(query["created_after"])
+            except ClockError as exc:
+                raise invalid_value("created_after", str(exc)) from None
+        result = mistral.page(
+            backend_of(request),
+            dialect,
+            owner_of(request),
+            page=query_int(query.get("page"), "page", 0, 1_000_000, 0),
+            page_size=query_int(query.get("page_size"), "page_size", 1, dialect.list_max, dialect.list_default),
+            statuses=statuses,
+            model=query.get("model"),
+            created_after=created_after,
+            newest_first=order == "-created",
+        )
+        return json_response(result)
+
+    async def retrieve(request: web.Request) -> web.StreamResponse:
+        backend = backend_of(request)
+        record = mistral.get(backend, dialect, request.match_info["job_id"], owner_of(request))
+        inline = request.query.get("inline", "false").lower() == "true"
+        return json_response(mistral.job_object(backend, record, inline=inline))
+
+    async def cancel(request: web.Request) -> web.StreamResponse:
+        backend = backend_of(request)
+        record = mistral.cancel(backend, dialect, request.match_info["job_id"], owner_of(request))
+        return json_response(mistral.job_object(backend, record))
+
+    async def delete(request: web.Request) -> web.StreamResponse:
+        return json_response(
+            mistral.delete(backend_of(request), dialect, request.match_info["job_id"], owner_of(request))
+        )
+
+    return {"create": create, "list": listing, "retrieve": retrieve, "cancel": cancel, "delete": delete}
+
+
+def add_routes(router: web.UrlDispatcher, prefix: str, dialect: Dialect) -> None:
+    jobs = {name: mistral_errors(handler) for name, handler in job_handlers(dialect).items()}
+    router.add_post(f"{prefix}/batch/jobs", jobs["create"])
+    router.add_get(f"{prefix}/batch/jobs", jobs["list"])
+    router.add_get(f"{prefix}/batch/jobs/{{job_id}}", jobs["retrieve"])
+    router.add_delete(f"{prefix}/batch/jobs/{{job_id}}", jobs["delete"])
+    router.add_post(f"{prefix}/batch/jobs/{{job_id}}/cancel", jobs["cancel"])
+    router.add_post(f"{prefix}/files", mistral_errors(upload_file))
+    router.add_get(f"{prefix}/files", mistral_errors(list_files))
+    router.add_get(f"{prefix}/files/{{file_id}}", mistral_errors(retrieve_file))
+    router.add_delete(f"{prefix}/files/{{file_id}}", mistral_errors(delete_file))
+    router.add_get(f"{prefix}/files/{{file_id}}/content", mistral_errors(file_content))
+    router.add_get(f"{prefix}/files/{{file_id}}/url", mistral_errors(signed_url))

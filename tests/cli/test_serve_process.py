@@ -1,0 +1,91 @@
+"""`python -m emulator` as a real process: --help, serving on a free port, and a clean stop on SIGINT."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+
+READY = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))/v1")
+STARTUP_LINES = 50
+
+
+def _launch(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--log-level", "warning", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _ready(process: subprocess.Popen[str]) -> tuple[str, int]:
+    """Read the process output until it prints its URL; return the URL and the port."""
+    assert process.stdout is not None
+    for _ in range(STARTUP_LINES):
+        line = process.stdout.readline()
+        if not line:
+            break
+        match = READY.search(line)
+        if match:
+            return match.group(1), int(match.group(2))
+    process.kill()
+    process.wait()
+    raise AssertionError("the server did not print its URL")
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str, int]:
+    process = _launch(*args)
+    return process, *_ready(process)
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def test_module_help_runs_as_a_process():
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+    for command in ("serve", "validate", "run", "scenario"):
+        assert command in result.stdout
+
+
+def test_serve_answers_health_and_stops_cleanly_on_sigint():
+    process, url, _ = _serve("--port", "0", "--clock", "manual", "--start-time", "2026-01-01T00:00:00Z")
+    try:
+        health = _get(url + "/_emulator/health")
+        assert health["status"] == "ok"
+        clock = _get(url + "/_emulator/clock")
+        assert (clock["now"], clock["mode"]) == (1_767_225_600, "manual")
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "batch-emulator stopped" in rest
+    assert "Traceback" not in rest
+
+
+def test_port_0_picks_a_free_port_and_two_servers_coexist():
+    first, second = _launch("--port", "0"), _launch("--port", "0")
+    try:
+        (first_url, first_port), (second_url, second_port) = _ready(first), _ready(second)
+        assert first_port != 0 and second_port != 0 and first_port != second_port
+        assert _get(first_url + "/_emulator/health")["status"] == "ok"
+        assert _get(second_url + "/_emulator/health")["status"] == "ok"
+        assert _get(first_url + "/_emulator/clock")["mode"] == "real"
+    finally:
+        for process in (first, second):
+            process.send_signal(signal.SIGTERM)
+        codes = [first.wait(timeout=15), second.wait(timeout=15)]
+    assert codes == [0, 0]
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", first_port)) != 0, "the port is still served after the stop"
