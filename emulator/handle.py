@@ -473,6 +473,19 @@ class EmulatorHandle:
         """Unexpected exceptions inside the server since the last reset: method, path, error, traceback."""
         return self._remote.handler_errors()
 
+    def configure_webhooks(self, endpoints: list[str] | None = None, *, secret: str | None = None) -> dict[str, Any]:
+        """Send signed `batch.*` events to `endpoints` (and/or sign them with `secret`, a `whsec_…` string) until
+        the next reset; returns the webhook state (endpoints, secret, deliveries)."""
+        body = {key: value for key, value in (("endpoints", endpoints), ("secret", secret)) if value is not None}
+        result: dict[str, Any] = self._remote.admin("PUT", "/webhooks", body)
+        return result
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        """Every webhook delivery since the last reset, after the attempts due by now have finished: event and
+        `webhook_id`, url, source, scenario rule, state (pending, delivered, failed, dropped) and attempts."""
+        result: list[dict[str, Any]] = self._remote.admin("POST", "/webhooks/flush", {})["deliveries"]
+        return result
+
     # -- used by the pytest plugin ----------------------------------------------------------------
 
     def _collect_errors(self) -> None:

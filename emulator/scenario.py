@@ -5,7 +5,8 @@ This module is the public face; the work is split by job:
 - `scenario_schema`: the pydantic document model (`Scenario` and its rules);
 - `scenario_loader`: parsing with `FILE:LINE: field.path: message` errors, the `ScenarioRegistry` of bundled
   and user scenarios, and the command-line helpers `check_files` and `json_schema`;
-- `scenario_engine`: the `ScenarioEngine` the services consult (`http_fault`, `batch_plan`, `line_effect`).
+- `scenario_engine`: the `ScenarioEngine` the services consult (`http_fault`, `batch_plan`, `line_effect`,
+  `webhook_effect`).
 
 Typical use::
 
@@ -22,6 +23,7 @@ from .scenario_engine import (
     HttpFault,
     LineEffect,
     ScenarioEngine,
+    WebhookEffect,
     default_error,
     default_headers,
     token_limit_error,
@@ -35,7 +37,7 @@ from .scenario_loader import (
     load_scenario_file,
     parse_document,
 )
-from .scenario_schema import BatchRule, HttpRule, LineRule, Scenario, TimingOverride
+from .scenario_schema import BatchRule, HttpRule, LineRule, Scenario, TimingOverride, WebhookRule
 
 __all__ = [
     "BatchPlan",
@@ -49,6 +51,8 @@ __all__ = [
     "ScenarioError",
     "ScenarioRegistry",
     "TimingOverride",
+    "WebhookEffect",
+    "WebhookRule",
     "bundled_directory",
     "check_files",
     "default_error",

@@ -4,7 +4,8 @@ The services call three methods:
 
 - `http_fault(method, path, purpose=, endpoint=)` before routing a request to the emulator's own API;
 - `batch_plan(batch_id=, endpoint=, metadata=)` once when a batch is created;
-- `line_effect(batch_id=, line=, custom_id=, body=, model=)` once per input line while a batch runs.
+- `line_effect(batch_id=, line=, custom_id=, body=, model=)` once per input line while a batch runs;
+- `webhook_effect(event=, url=, source=, key=)` once per webhook delivery.
 
 Rules match first-wins inside each level. Counters (`times`, `sequence`, `nth`) live here and go back to zero
 with `reset()`. Every `fraction` is decided by a hash of (scenario seed, rule index, key) compared with the
@@ -28,6 +29,7 @@ from .scenario_schema import (
     HttpRule,
     LineRule,
     Scenario,
+    WebhookRule,
     custom_id_pattern,
     glob_regex,
     is_glob,
@@ -203,6 +205,24 @@ class LineEffect:
     count_as: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookEffect:
+    """What the scenario does to one webhook delivery.
+
+    `delay_seconds`: virtual time added before the first attempt (so events can arrive late or out of order).
+    `duplicate`: extra copies of the delivery, each with the same `webhook-id` and body, attempted and retried on
+    their own. `corrupt`: the first attempt carries a wrong signature ("signature"), a timestamp an hour old
+    signed correctly ("timestamp", so only the replay tolerance rejects it) or half of the signed body ("body");
+    retries are intact. `drop`: the delivery is never attempted. `rule`: the label, e.g. "webhooks[0]".
+    """
+
+    rule: str
+    delay_seconds: float = 0.0
+    duplicate: int = 0
+    corrupt: str | None = None
+    drop: bool = False
+
+
 # -- compiled rules ------------------------------------------------------------------------------------
 
 
@@ -352,6 +372,29 @@ class _HttpMatcher:
         return _glob_ok(self.path, path)
 
 
+@dataclass(slots=True)
+class _WebhookMatcher:
+    index: int
+    rule: WebhookRule
+    event: re.Pattern[str] | str | None
+    url: re.Pattern[str] | str | None
+    effect: WebhookEffect
+
+    @classmethod
+    def build(cls, index: int, rule: WebhookRule) -> _WebhookMatcher:
+        label = f"webhooks[{index}]"
+        effect = WebhookEffect(label, rule.delay_seconds, rule.duplicate, rule.corrupt, rule.drop)
+        return cls(index, rule, _compile_glob(rule.match.event), _compile_glob(rule.match.url), effect)
+
+    def matches(self, seed: int, event: str, url: str, source: str, key: str) -> bool:
+        match = self.rule.match
+        if match.source is not None and match.source != source:
+            return False
+        if not (_glob_ok(self.event, event) and _glob_ok(self.url, url)):
+            return False
+        return match.fraction is None or picked(seed, self.index, key, match.fraction)
+
+
 # -- the engine ----------------------------------------------------------------------------------------
 
 
@@ -369,6 +412,8 @@ class ScenarioEngine:
         self._endpoint_globs = [_compile_glob(rule.match.endpoint, segments=True) for rule in self._batch]
         self._http_seen = [0] * len(self._http)
         self._http_used = [0] * len(self._http)
+        self._webhooks = [_WebhookMatcher.build(i, rule) for i, rule in enumerate(scenario.webhooks)]
+        self._webhooks_used = [0] * len(self._webhooks)
         self._batches = 0
 
     @property
@@ -379,6 +424,7 @@ class ScenarioEngine:
         """Counters (`times`, `sequence` steps, matching-request counts, `nth`) back to zero."""
         self._http_seen = [0] * len(self._http)
         self._http_used = [0] * len(self._http)
+        self._webhooks_used = [0] * len(self._webhooks)
         self._batches = 0
 
     def http_fault(
@@ -439,6 +485,24 @@ class ScenarioEngine:
         for matcher in self._lines:
             if matcher.matches(seed, batch_id, line, custom_id, body, model):
                 return matcher.effect
+        return None
+
+    def webhook_effect(self, *, event: str, url: str, source: str, key: str) -> WebhookEffect | None:
+        """The effect for one webhook delivery, or None.
+
+        `event` is the event type (`batch.completed`), `source` "openai" (account-level events) or "url" (a
+        batch's own `webhook_url`), `key` identifies the delivery for `fraction` picks. The first matching rule
+        with uses left (`times`) consumes one and returns its effect.
+        """
+        for matcher in self._webhooks:
+            if not matcher.matches(self._seed, event, url, source, key):
+                continue
+            used = self._webhooks_used[matcher.index]
+            times = matcher.rule.times
+            if times is not None and used >= times:
+                continue
+            self._webhooks_used[matcher.index] = used + 1
+            return matcher.effect
         return None
 
     # -- helpers --

@@ -1,13 +1,15 @@
 """The scenario document model: what a scenario file may say, checked strictly (unknown keys are errors).
 
-A document has three rule levels, each a first-match-wins list:
+A document has four rule levels, each a first-match-wins list:
 
 - `lines`: per input line of a batch (match on custom_id, line numbers, every_nth, fraction, model, body subset;
   effects: an HTTP error result, extra processing time, a fixed response, odd result shapes);
 - `batch`: per created batch (match on endpoint, metadata subset, nth batch; effects: failed validation, token
   limit, timing, stuck states, cancel behaviour, odd file ids, shuffled output);
 - `http`: per request to the emulator's own API (match on method, path glob, purpose or endpoint; effects: an
-  error status with headers, a sequence of steps, a delay, a transport fault).
+  error status with headers, a sequence of steps, a delay, a transport fault);
+- `webhooks`: per webhook delivery the emulator sends (match on event type, URL, source, fraction; effects: a
+  virtual delay, duplicate copies, a corrupted first attempt, a dropped delivery).
 
 Patterns are compiled here once so a bad glob or regex fails at load time; the engine reuses the helpers.
 """
@@ -29,6 +31,7 @@ REGEX_PREFIX = "regex:"
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 Fault = Literal["connection_reset", "truncated_body", "malformed_json"]
+Corruption = Literal["signature", "timestamp", "body"]
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d*)\s*$")
 
 
@@ -378,6 +381,46 @@ class HttpRule(HttpEffect):
         return self
 
 
+# -- webhook rules -------------------------------------------------------------------------------------
+
+
+class WebhookMatch(Strict):
+    """Every condition given must hold; an empty match takes every delivery."""
+
+    event: str | None = Field(None, description="glob on the event type, e.g. 'batch.completed' or 'batch.*'")
+    url: str | None = Field(None, description="glob on the receiving URL")
+    source: Literal["openai", "url"] | None = Field(
+        None, description="'openai': account-level signed events; 'url': a batch's own webhook_url"
+    )
+    fraction: float | None = Field(None, ge=0, le=1, description="seeded share of the deliveries")
+
+    @field_validator("event", "url")
+    @classmethod
+    def _glob(cls, value: str | None) -> str | None:
+        if value is not None:
+            glob_regex(value)
+        return value
+
+
+class WebhookRule(Strict):
+    """What happens to the deliveries a rule matches; a rule without effects shields later rules."""
+
+    match: WebhookMatch = WebhookMatch()
+    delay_seconds: float = Field(0.0, ge=0, description="virtual seconds added before the first attempt")
+    duplicate: int = Field(0, ge=0, le=10, description="extra copies sent with the same webhook-id")
+    corrupt: Corruption | None = Field(
+        None, description="spoil the first attempt: a wrong signature, a stale timestamp or a truncated body"
+    )
+    drop: bool = Field(False, description="the delivery is never sent")
+    times: int | None = Field(None, ge=0, description="how many matching deliveries it applies to; absent = all")
+
+    @model_check(mode="after")
+    def _drop_alone(self) -> WebhookRule:
+        if self.drop and (self.delay_seconds or self.duplicate or self.corrupt is not None):
+            raise ValueError("a dropped delivery is never sent: leave out delay_seconds, duplicate and corrupt")
+        return self
+
+
 # -- the document --------------------------------------------------------------------------------------
 
 
@@ -393,8 +436,9 @@ class Scenario(Strict):
     )
     lines: list[LineRule] = Field(default_factory=list, description="first match wins")
     http: list[HttpRule] = Field(default_factory=list, description="first match wins")
+    webhooks: list[WebhookRule] = Field(default_factory=list, description="first match wins")
 
-    @field_validator("timing", "lines", "http", mode="before")
+    @field_validator("timing", "lines", "http", "webhooks", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any, info: Any) -> Any:
         if value is None:

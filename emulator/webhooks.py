@@ -6,16 +6,22 @@ Two kinds of notification leave the emulator when a batch reaches a terminal sta
   signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`);
 - a per-batch `webhook_url` given at create (Inference.net), which receives the batch object itself.
 
-Each attempt is a scheduler timer, so retries (on 5xx, timeouts and connection errors, never on 4xx) are
-spaced by virtual time. The network call itself is asynchronous: the timer starts a task on the running
-event loop through a `sender` that the HTTP layer registers (domain code never imports an HTTP client).
-`drain()` awaits every attempt in flight, so tests can wait for deliveries deterministically.
+Each attempt is a scheduler timer, so retries are spaced by virtual time: OpenAI's events are retried after any
+non-2xx answer, a timeout or a refused connection for about 68 virtual hours (the real service says "up to 72
+hours"); a `webhook_url` is retried on 5xx and timeouts only, three times. The network call itself is
+asynchronous: the timer starts a task on the running event loop through a `sender` that the HTTP layer
+registers (domain code never imports an HTTP client). `drain()` awaits every attempt in flight, so tests can
+wait for deliveries deterministically.
+
+The batch's scenario may shape each delivery (`webhooks` rules): a virtual delay, duplicate copies with the
+same `webhook-id`, a spoiled first attempt (wrong signature, stale timestamp, truncated body), or a drop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
@@ -31,9 +37,12 @@ from .ids import derived_hex
 if TYPE_CHECKING:
     from .backend import Backend
 
-OPENAI_BACKOFF: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200)
+# OpenAI retries any non-2xx answer with exponential backoff for up to 72 hours: 12 attempts over about 68 hours.
+OPENAI_BACKOFF: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000)
 URL_BACKOFF: tuple[float, ...] = (5, 30, 120)
 OPENAI_DIALECTS = (None, "openai")
+OPENAI_USER_AGENT = "OpenAI/1.0 (+https://platform.openai.com/docs/webhooks)"
+STALE_SECONDS = 3600  # how old a "timestamp"-corrupted attempt claims to be
 
 
 @dataclass(slots=True, frozen=True)
@@ -47,9 +56,10 @@ class SendResult:
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
-    @property
-    def retryable(self) -> bool:
-        return self.status is None or self.status >= 500
+    def retryable(self, any_failure: bool) -> bool:
+        """Worth another attempt: always for a timeout or a refused connection, for 5xx, and for every other
+        non-2xx status when the sender retries any failure (OpenAI does)."""
+        return not self.ok and (self.status is None or self.status >= 500 or any_failure)
 
 
 Sender = Callable[[str, bytes, dict[str, str], float], Awaitable[SendResult]]
@@ -57,10 +67,17 @@ Sender = Callable[[str, bytes, dict[str, str], float], Awaitable[SendResult]]
 
 @dataclass(slots=True)
 class Delivery:
-    """One notification to one URL, with its attempts so far."""
+    """One notification to one URL, with its attempts so far.
+
+    `source` is "openai" (account-level, signed, any failure retried) or "url" (a batch's own `webhook_url`,
+    unsigned, retried on 5xx and timeouts). `message_id` is the `webhook-id` header: the same on every retry and
+    every duplicate copy, so receivers can deduplicate. `copy` is 0 for the original and n for the nth copy a
+    scenario adds; `corrupt` spoils the first attempt; `rule` names the scenario rule that shaped it.
+    """
 
     key: str
     event_id: str
+    message_id: str
     event_type: str
     batch_id: str
     url: str
@@ -69,16 +86,24 @@ class Delivery:
     secret: str | None
     backoff: tuple[float, ...]
     source: str
+    dialect: str
+    copy: int = 0
+    corrupt: str | None = None
+    rule: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     state: str = "pending"
 
     def describe(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
+            "webhook_id": self.message_id,
             "type": self.event_type,
             "batch_id": self.batch_id,
             "url": self.url,
             "source": self.source,
+            "dialect": self.dialect,
+            "copy": self.copy,
+            "rule": self.rule,
             "state": self.state,
             "attempts": list(self.attempts),
             "body": orjson.loads(self.body),
@@ -165,7 +190,10 @@ class WebhookService:
             return
         at = float(record.get(f"{status}_at") or self.backend.clock.now())
         event_type = f"batch.{status}"
-        event_id = "evt_" + derived_hex(str(self.backend.seed), record["id"], event_type)
+        seed = str(self.backend.seed)
+        event_id = "evt_" + derived_hex(seed, record["id"], event_type)
+        message_id = "wh_" + derived_hex(seed, record["id"], event_type, "message")
+        dialect = str(record.get("dialect") or "openai")
         if record.get("dialect") in OPENAI_DIALECTS and self.endpoints:
             body = orjson.dumps(
                 {
@@ -176,32 +204,34 @@ class WebhookService:
                     "data": {"id": record["id"]},
                 }
             )
+            headers = {"content-type": "application/json", "user-agent": OPENAI_USER_AGENT}
             for index, endpoint in enumerate(self.endpoints):
-                self._enqueue(
-                    Delivery(
-                        f"{event_id}:{index}",
-                        event_id,
-                        event_type,
-                        record["id"],
-                        endpoint,
-                        body,
-                        {"content-type": "application/json"},
-                        self.secret,
-                        OPENAI_BACKOFF,
-                        "openai",
-                    ),
-                    at,
+                delivery = Delivery(
+                    f"{event_id}:{index}",
+                    event_id,
+                    message_id,
+                    event_type,
+                    record["id"],
+                    endpoint,
+                    body,
+                    headers,
+                    self.secret,
+                    OPENAI_BACKOFF,
+                    "openai",
+                    dialect,
                 )
+                self._enqueue(record, delivery, at)
         hook = record.get("webhook_url")
         if hook:
             headers = {
                 "content-type": "application/json",
                 "x-inference-event": event_type,
-                "x-inference-webhook-id": event_id,
+                "x-inference-webhook-id": message_id,
             }
             delivery = Delivery(
                 f"{event_id}:url",
                 event_id,
+                message_id,
                 event_type,
                 record["id"],
                 str(hook),
@@ -209,13 +239,37 @@ class WebhookService:
                 headers,
                 None,
                 URL_BACKOFF,
-                str(record.get("dialect") or "openai"),
+                "url",
+                dialect,
             )
-            self._enqueue(delivery, at)
+            self._enqueue(record, delivery, at)
 
-    def _enqueue(self, delivery: Delivery, at: float) -> None:
+    def _enqueue(self, record: dict[str, Any], delivery: Delivery, at: float) -> None:
+        """Apply the batch's scenario to a new delivery (drop, delay, corrupt, duplicate), then schedule it."""
+        engine = self.backend.batches.engine_for(record)
+        effect = None
+        if engine is not None:
+            effect = engine.webhook_effect(
+                event=delivery.event_type, url=delivery.url, source=delivery.source, key=delivery.key
+            )
+        if effect is None:
+            self.deliveries.append(delivery)
+            self._schedule(delivery, at)
+            return
+        delivery.rule = effect.rule
+        if effect.drop:
+            delivery.state = "dropped"
+            self.deliveries.append(delivery)
+            self._record(delivery, {"attempt": 0, "time": at, "status": None, "error": None, "outcome": "dropped"})
+            return
+        due = at + effect.delay_seconds
+        delivery.corrupt = effect.corrupt
         self.deliveries.append(delivery)
-        self._schedule(delivery, at)
+        self._schedule(delivery, due)
+        for copy in range(1, effect.duplicate + 1):
+            twin = dataclasses.replace(delivery, key=f"{delivery.key}:copy{copy}", copy=copy, corrupt=None, attempts=[])
+            self.deliveries.append(twin)
+            self._schedule(twin, due)
 
     def _schedule(self, delivery: Delivery, due: float) -> None:
         generation = self._generation
@@ -225,16 +279,30 @@ class WebhookService:
 
     # -- attempts -------------------------------------------------------------------------------
 
+    def _signed(self, delivery: Delivery, timestamp: int, first: bool) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of one attempt; the first one spoiled when the delivery says so."""
+        corrupt = delivery.corrupt if first else None
+        headers = dict(delivery.headers)
+        body = delivery.body
+        if delivery.secret is not None:
+            secret = delivery.secret
+            if corrupt == "timestamp":
+                timestamp -= STALE_SECONDS
+            signature = sign(secret, delivery.message_id, timestamp, body)
+            if corrupt == "signature":
+                signature = sign("corrupted:" + secret, delivery.message_id, timestamp, body)
+            headers["webhook-id"] = delivery.message_id
+            headers["webhook-timestamp"] = str(timestamp)
+            headers["webhook-signature"] = signature
+        if corrupt == "body":
+            body = body[: len(body) // 2]
+        return body, headers
+
     def _attempt(self, delivery: Delivery, at: float, generation: int) -> None:
         if generation != self._generation:
             return
-        timestamp = int(at)
-        headers = dict(delivery.headers)
-        if delivery.secret is not None:
-            headers["webhook-id"] = delivery.event_id
-            headers["webhook-timestamp"] = str(timestamp)
-            headers["webhook-signature"] = sign(delivery.secret, delivery.event_id, timestamp, delivery.body)
         number = len(delivery.attempts) + 1
+        body, headers = self._signed(delivery, int(at), number == 1)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -242,13 +310,15 @@ class WebhookService:
         if self.sender is None or loop is None:
             self._settle(delivery, number, at, SendResult(None, "no HTTP sender is running"), generation, final=True)
             return
-        task = loop.create_task(self._send(delivery, number, at, headers, generation))
+        task = loop.create_task(self._send(delivery, number, at, body, headers, generation))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, delivery: Delivery, number: int, at: float, headers: dict[str, str], generation: int) -> None:
+    async def _send(
+        self, delivery: Delivery, number: int, at: float, body: bytes, headers: dict[str, str], generation: int
+    ) -> None:
         assert self.sender is not None
-        result = await self.sender(delivery.url, delivery.body, headers, self.timeout)
+        result = await self.sender(delivery.url, body, headers, self.timeout)
         self._settle(delivery, number, at, result, generation)
 
     def _settle(
@@ -258,26 +328,46 @@ class WebhookService:
             return
         if result.ok:
             outcome = "delivered"
-        elif result.retryable and not final and number <= len(delivery.backoff):
+        elif result.retryable(delivery.source == "openai") and not final and number <= len(delivery.backoff):
             outcome = "retry"
         else:
             outcome = "failed"
-        attempt = {"attempt": number, "time": at, "status": result.status, "error": result.error, "outcome": outcome}
+        attempt: dict[str, Any] = {
+            "attempt": number,
+            "time": at,
+            "status": result.status,
+            "error": result.error,
+            "outcome": outcome,
+        }
+        if number == 1 and delivery.corrupt is not None:
+            attempt["corrupt"] = delivery.corrupt
         delivery.attempts.append(attempt)
         delivery.state = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
+        self._record(delivery, attempt)
+        if outcome == "retry":
+            self._schedule(delivery, at + delivery.backoff[number - 1])
+
+    def _record(self, delivery: Delivery, attempt: dict[str, Any]) -> None:
+        """One journal entry per attempt (or per dropped delivery)."""
         self.backend.journal.add(
             {
                 "kind": "webhook",
                 "event_id": delivery.event_id,
+                "webhook_id": delivery.message_id,
                 "type": delivery.event_type,
                 "batch_id": delivery.batch_id,
                 "url": delivery.url,
                 "source": delivery.source,
+                "dialect": delivery.dialect,
+                "copy": delivery.copy,
+                "rule": delivery.rule,
                 **attempt,
             }
         )
-        if outcome == "retry":
-            self._schedule(delivery, at + delivery.backoff[number - 1])
+
+    def in_flight(self) -> bool:
+        """Whether any attempt is waiting for its answer."""
+        return bool(self._tasks)
 
     async def drain(self) -> None:
         """Wait until no attempt is in flight (attempts that are due later stay scheduled)."""

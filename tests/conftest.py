@@ -9,6 +9,8 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.support.webhooks import Receiver, running_receiver
+
 
 def chat_line(custom_id: str, text: str = "Say hello", model: str = "gpt-4o-mini", **body: Any) -> dict[str, Any]:
     """One batch input line for /v1/chat/completions."""
@@ -46,3 +48,10 @@ def upload_batch_file(client: Any) -> Any:
         return client.files.create(file=(filename, io.BytesIO(data)), purpose="batch")
 
     return upload
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 that keeps every POST and answers as scripted."""
+    with running_receiver() as state:
+        yield state

@@ -23,7 +23,7 @@ def _sender(session: aiohttp.ClientSession) -> Sender:
             async with session.post(
                 url,
                 data=body,
-                headers={"user-agent": USER_AGENT, **headers},
+                headers={"user-agent": USER_AGENT, **headers},  # a delivery may name its own user-agent
                 timeout=aiohttp.ClientTimeout(total=timeout),
                 allow_redirects=False,
             ) as response:
@@ -80,10 +80,13 @@ async def put_webhooks(request: web.Request) -> web.Response:
 
 
 async def flush_webhooks(request: web.Request) -> web.Response:
-    """Wait for every delivery attempt in flight, then answer with the delivery log."""
+    """Wait until every delivery attempt due by now has finished (retries that fall due meanwhile included),
+    then answer with the delivery log."""
     backend = backend_of(request)
     backend.run_due()
-    await backend.webhooks.drain()
+    while backend.webhooks.in_flight():
+        await backend.webhooks.drain()
+        backend.run_due()
     return json_response(backend.webhooks.describe())
 
 

@@ -1,29 +1,8 @@
-"""Helpers for the dialect tests: the webhook receiver's records, admin calls."""
+"""Helpers for the dialect tests: admin calls and waiting for webhook deliveries."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from typing import Any
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """An HTTP server on 127.0.0.1 that answers POSTs with scripted statuses (then 200) and keeps them."""
-
-    url: str = ""
-    statuses: list[int] = field(default_factory=list)
-    received: list[Received] = field(default_factory=list)
 
 
 def admin(emulator: Any, method: str, path: str, body: Any = None) -> Any:
@@ -32,5 +11,6 @@ def admin(emulator: Any, method: str, path: str, body: Any = None) -> Any:
 
 
 def flush_webhooks(emulator: Any) -> dict[str, Any]:
+    """Wait for the webhook attempts due by now; the whole webhook state (endpoints, secret, deliveries)."""
     result: dict[str, Any] = admin(emulator, "POST", "/webhooks/flush", {})
     return result

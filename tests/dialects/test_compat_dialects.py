@@ -168,6 +168,28 @@ def test_inference_net_posts_the_batch_to_its_webhook_url_with_retries(batch_emu
     assert [e["status"] for e in webhook_entries] == [502, 200]
 
 
+def test_inference_net_webhook_url_follows_source_url_rules_only(batch_emulator, receiver):
+    batch_emulator.use_scenario(
+        {
+            "name": "late-url-hooks",
+            "webhooks": [
+                {"match": {"source": "openai"}, "drop": True},
+                {"match": {"source": "url", "event": "batch.completed"}, "delay_seconds": 45, "duplicate": 1},
+            ],
+        }
+    )
+    client = sdk(batch_emulator, "inference-net")
+    batch = start(client, chat_batch_file(1), extra_body={"webhook_url": receiver.url})
+    batch_emulator.run_until_idle()
+    flush_webhooks(batch_emulator)
+    assert receiver.received == []
+    batch_emulator.advance(45)
+    deliveries = batch_emulator.webhook_deliveries()
+    assert [r.json()["id"] for r in receiver.received] == [batch.id, batch.id]
+    assert len({r.headers["x-inference-webhook-id"] for r in receiver.received}) == 1
+    assert {(d["source"], d["dialect"], d["rule"]) for d in deliveries} == {("url", "inference-net", "webhooks[1]")}
+
+
 def test_inference_net_runs_legacy_completions(batch_emulator):
     client = sdk(batch_emulator, "inference-net")
     line = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import openai
@@ -25,6 +26,7 @@ COVERED = {
     "missing_output_lines",
     "empty_string_file_ids",
     "shuffled_output",
+    "unreliable_webhooks",
 }
 
 
@@ -343,3 +345,60 @@ def test_shuffled_output_is_a_seeded_permutation(client, batch_emulator, upload_
     batch_emulator.reset()
     batch_emulator.use_scenario("shuffled_output")
     assert run() == first
+
+
+WEBHOOK_SECRET = "whsec_dW5yZWxpYWJsZS13ZWJob29rcy10ZXN0LXNlY3JldA=="
+
+
+def _verified(client, delivery) -> bool:
+    try:
+        client.webhooks.verify_signature(delivery.body, delivery.headers, secret=WEBHOOK_SECRET, tolerance=3600)
+    except openai.InvalidWebhookSignatureError:
+        return False
+    return True
+
+
+@pytest.mark.batch_emulator(scenario="unreliable_webhooks")
+def test_unreliable_webhooks(client, batch_emulator, upload_batch_file, receiver):
+    batch_emulator.reset(start_time=int(time.time()))  # the SDK checks timestamps against the wall clock
+    batch_emulator.configure_webhooks([receiver.url], secret=WEBHOOK_SECRET)
+    receiver.accepts = lambda got: _verified(client, got)
+    good = submit(client, upload_batch_file, chat_batch_file(3))
+    bad = submit(client, upload_batch_file, jsonl([{"custom_id": "x", "method": "GET"}]))
+    batch_emulator.run_until_idle()
+    completed_at = client.batches.retrieve(good.id).completed_at
+    failed_at = client.batches.retrieve(bad.id).failed_at
+    batch_emulator.webhook_deliveries()
+
+    (spoiled,) = receiver.received  # batch.failed, with a wrong signature, rejected by the receiver
+    assert spoiled.json() == {
+        "id": spoiled.json()["id"],
+        "object": "event",
+        "type": "batch.failed",
+        "created_at": failed_at,
+        "data": {"id": bad.id},
+    }
+    assert not _verified(client, spoiled)
+
+    batch_emulator.advance(failed_at + 5 - batch_emulator.now())
+    batch_emulator.webhook_deliveries()
+    genuine = receiver.received[1]
+    assert genuine.body == spoiled.body and _verified(client, genuine)
+    assert genuine.headers["webhook-id"] == spoiled.headers["webhook-id"]
+    assert int(genuine.headers["webhook-timestamp"]) == failed_at + 5
+
+    assert batch_emulator.now() < completed_at + 90
+    batch_emulator.advance(completed_at + 90 - batch_emulator.now())
+    deliveries = batch_emulator.webhook_deliveries()
+    late = receiver.received[2:]
+    assert len(late) == 2 and late[0].body == late[1].body
+    assert late[0].headers["webhook-id"] == late[1].headers["webhook-id"]
+    assert all(_verified(client, got) for got in late)
+    event = client.webhooks.unwrap(late[0].body, late[0].headers, secret=WEBHOOK_SECRET)
+    assert (event.type, event.data.id, event.created_at) == ("batch.completed", good.id, completed_at)
+    assert {int(got.headers["webhook-timestamp"]) for got in late} == {completed_at + 90}
+    assert sorted((d["type"], d["copy"], d["rule"], d["state"]) for d in deliveries) == [
+        ("batch.completed", 0, "webhooks[0]", "delivered"),
+        ("batch.completed", 1, "webhooks[0]", "delivered"),
+        ("batch.failed", 0, "webhooks[1]", "delivered"),
+    ]

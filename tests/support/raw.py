@@ -11,13 +11,19 @@ from urllib.parse import urlsplit
 
 
 @dataclass
-class RawResponse:
-    status: int
+class Message:
+    """Lower-cased headers and the body of an HTTP message; `json()` parses the body."""
+
     headers: dict[str, str]
     body: bytes
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+@dataclass
+class RawResponse(Message):
+    status: int = 0
 
 
 def request(
@@ -29,7 +35,8 @@ def request(
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
-        return RawResponse(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return RawResponse(headers, response.read(), status=response.status)
     finally:
         conn.close()
 

@@ -12,6 +12,7 @@ from emulator.scenario import (
     LineEffect,
     ScenarioEngine,
     ScenarioRegistry,
+    WebhookEffect,
     parse_document,
     token_limit_error,
 )
@@ -408,3 +409,46 @@ def test_odd_shape_scenarios_hit_the_documented_lines(registry: ScenarioRegistry
     expiry = ScenarioEngine(registry.get("expiry_mid_run"))
     timing = plan(expiry).timing
     assert int((timing.completion_window - timing.validating) * timing.requests_per_second) == 8
+
+
+# -- webhook rules ------------------------------------------------------------------------------------
+
+
+def hook(eng: ScenarioEngine, event: str = "batch.completed", url: str = "http://x/hook", source: str = "openai"):
+    return eng.webhook_effect(event=event, url=url, source=source, key=f"{event}:{url}")
+
+
+def test_webhook_rules_match_event_url_and_source_first_wins() -> None:
+    eng = engine(
+        {
+            "webhooks": [
+                {"match": {"source": "url"}, "drop": True},
+                {"match": {"event": "batch.c*", "url": "*/audit"}, "delay_seconds": 30},
+                {"match": {"event": "batch.*"}, "corrupt": "signature", "duplicate": 2},
+            ]
+        }
+    )
+    assert hook(eng, source="url") == WebhookEffect("webhooks[0]", drop=True)
+    assert hook(eng, event="batch.cancelled", url="http://x/audit") == WebhookEffect("webhooks[1]", 30.0)
+    assert hook(eng, event="batch.failed", url="http://x/audit") == WebhookEffect(
+        "webhooks[2]", duplicate=2, corrupt="signature"
+    )
+    assert hook(eng, event="response.completed") is None
+
+
+def test_webhook_times_is_consumed_and_reset_restores_it() -> None:
+    eng = engine({"webhooks": [{"times": 1, "delay_seconds": 5}, {"duplicate": 1}]})
+    assert hook(eng).rule == "webhooks[0]"
+    assert hook(eng).rule == "webhooks[1]"
+    eng.reset()
+    assert hook(eng).rule == "webhooks[0]"
+
+
+def test_webhook_fraction_is_a_seeded_pick_per_delivery() -> None:
+    def dropped(seed: int) -> set[int]:
+        eng = engine({"seed": seed, "webhooks": [{"match": {"fraction": 0.5}, "drop": True}]})
+        return {n for n in range(200) if hook(eng, url=f"http://x/{n}") is not None}
+
+    assert dropped(3) == dropped(3)
+    assert dropped(3) != dropped(4)
+    assert 60 < len(dropped(3)) < 140

@@ -155,6 +155,11 @@ def test_negative_extra_seconds_is_rejected(tmp_path: Path) -> None:
         ("http:\n  - match: {path: v1/files}\n    status: 500\n", "http[0].match.path"),
         ("http:\n  - match: {method: FETCH}\n    status: 500\n", "http[0].match.method"),
         ("name: 'has space'\n", "name"),
+        ("webhooks:\n  - delay_seconds: -5\n", "webhooks[0].delay_seconds"),
+        ("webhooks:\n  - duplicate: 11\n", "webhooks[0].duplicate"),
+        ("webhooks:\n  - corrupt: payload\n", "webhooks[0].corrupt"),
+        ("webhooks:\n  - match: {event: 'batch.[x'}\n", "webhooks[0].match.event"),
+        ("webhooks:\n  - match: {source: inference}\n", "webhooks[0].match.source"),
     ],
 )
 def test_invalid_values_are_rejected_with_their_field_path(tmp_path: Path, text: str, path: str) -> None:
@@ -170,6 +175,7 @@ def test_invalid_values_are_rejected_with_their_field_path(tmp_path: Path, text:
         ("http:\n  - sequence: [429]\n    times: 2\n", "leave out 'times'"),
         ("http:\n  - sequence: [{pass: true, status: 500}]\n", "'pass' step cannot"),
         ("batch:\n  cancel: refuse\n  cancel_delay_seconds: 5\n", "exclude each other"),
+        ("webhooks:\n  - drop: true\n    duplicate: 1\n", "a dropped delivery is never sent"),
     ],
 )
 def test_inconsistent_rules_are_rejected(tmp_path: Path, text: str, fragment: str) -> None:
