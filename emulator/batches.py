@@ -161,8 +161,16 @@ class BatchesService:
         self.sync(record)
         return record  # type: ignore[no-any-return]
 
-    def page(self, owner: str | None, *, limit: int, after: str | None) -> tuple[list[dict[str, Any]], bool]:
-        records = [r for r in self.store.values(KIND) if r.get("owner") == owner]
+    def page(
+        self,
+        owner: str | None,
+        *,
+        limit: int,
+        after: str | None,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """An owner's batches (those `where` keeps, when given), newest first, after the batch id `after`."""
+        records = [r for r in self.store.values(KIND) if r.get("owner") == owner and (where is None or where(r))]
         records.reverse()
         if after is not None:
             positions = [i for i, record in enumerate(records) if record["id"] == after]

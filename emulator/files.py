@@ -6,7 +6,7 @@ Its bytes are the blob of the same id. Expired files disappear the moment the cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,9 +172,18 @@ class FilesService:
             yield record
 
     def page(
-        self, owner: str | None, *, purpose: str | None, limit: int, order: str, after: str | None
+        self,
+        owner: str | None,
+        *,
+        purpose: str | None,
+        limit: int,
+        order: str,
+        after: str | None,
+        where: Callable[[dict[str, Any]], bool] | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
-        records = list(self.visible(owner, purpose))
+        """An owner's live files (of `purpose`, and those `where` keeps, when given) in `order` of creation,
+        after the file id `after`."""
+        records = [r for r in self.visible(owner, purpose) if where is None or where(r)]
         if order == "desc":
             records.reverse()
         if after is not None:

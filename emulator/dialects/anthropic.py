@@ -21,7 +21,9 @@ from ..clock import iso
 from ..errors import InvalidRequest, NotFound
 from ..ids import derived_hex
 from .base import Dialect
+from .envelopes import anthropic_error_type
 from .inputs import write_requests
+from .records import create_engine_batch, delete_batch, find_batch
 
 if TYPE_CHECKING:
     from ..backend import Backend
@@ -31,15 +33,6 @@ ENGINE_PREFIX = "batch_"
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CHAT = "/v1/chat/completions"
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "content_filter": "refusal"}
-ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    529: "overloaded_error",
-}
 STATUS = {
     "validating": "in_progress",
     "in_progress": "in_progress",
@@ -57,10 +50,6 @@ def record_id(batch_id: str) -> str:
     if not batch_id.startswith(WIRE_PREFIX):
         raise NotFound(f"message_batch {batch_id} not found", code="not_found_error")
     return ENGINE_PREFIX + batch_id[len(WIRE_PREFIX) :]
-
-
-def error_type(status: int) -> str:
-    return ERROR_TYPES.get(status, "api_error")
 
 
 # -- create -----------------------------------------------------------------------------------------
@@ -154,17 +143,10 @@ def create_batch(
         for i in valid
     )
     internal = write_requests(backend, owner, lines, "message_batch_requests.jsonl")
-    extra = {
-        "dialect": dialect.name,
-        "limits": dict(dialect.limits),
-        "anthropic": {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None},
-    }
+    state = {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None}
     request = {"input_file_id": internal["id"], "endpoint": CHAT, "completion_window": "24h"}
-    try:
-        return backend.batches.create(request, owner, scenario, extra=extra)
-    except BaseException:
-        backend.files.delete(internal["id"], owner)
-        raise
+    extra = dialect.record_fields(anthropic=state)
+    return create_engine_batch(backend, request, owner, scenario, internal=internal, extra=extra)
 
 
 # -- batch objects ----------------------------------------------------------------------------------
@@ -255,10 +237,9 @@ def page(
 
 
 def get(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
-    record = backend.store.get("batches", record_id(batch_id))
-    if record is None or record.get("owner") != owner or not dialect.owns(record):
+    record = find_batch(backend, dialect, record_id(batch_id), owner)
+    if record is None:
         raise NotFound(f"message_batch {batch_id} not found")
-    backend.batches.sync(record)
     return record
 
 
@@ -273,11 +254,7 @@ def delete(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None)
     record = get(backend, dialect, batch_id, owner)
     if record["status"] not in TERMINAL:
         raise InvalidRequest(f"Batch {batch_id} cannot be deleted while it is processing; cancel it first.")
-    for field in ("input_file_id", "output_file_id", "error_file_id"):
-        file_id = record.get(field)
-        if file_id and backend.files.find(file_id, owner) is not None:
-            backend.files.delete(file_id, owner)
-    backend.store.delete("batches", record["id"])
+    delete_batch(backend, record, owner, ("input_file_id", "output_file_id", "error_file_id"))
     return {"id": batch_id, "type": "message_batch_deleted"}
 
 
@@ -342,7 +319,7 @@ def result_line(line: dict[str, Any], models: dict[str, str]) -> bytes:
         result = {"type": "succeeded", "message": message(body, models.get(custom_id) or str(body.get("model")))}
     else:
         detail = ((response.get("body") or {}).get("error") or {}).get("message") or error.get("message")
-        result = _errored(error_type(status) if status else "api_error", str(detail or "The request failed."))
+        result = _errored(anthropic_error_type(status) if status else "api_error", str(detail or "The request failed."))
     return orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
 
 

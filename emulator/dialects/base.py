@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import invalid_value, missing_parameter
+from .envelopes import OPENAI_ERRORS, ErrorEnvelope
 
 DAY = 86400
 _DURATION = re.compile(r"^([1-9][0-9]*)([hd])$")
@@ -34,9 +35,15 @@ class Dialect:
     result_style: str = "openai"  # "openai" or "unwrapped" (the completion directly under `response`)
     sparse_create: bool = False  # Netmind's documented create answer
     native_files: bool = False  # Netmind's presigned-URL Files API next to the OpenAI-style one
+    errors: ErrorEnvelope = OPENAI_ERRORS  # the shape of every error response on the dialect's routes
 
     def owns(self, record: Mapping[str, Any]) -> bool:
         return bool(record.get("dialect", "openai") == self.name)
+
+    def record_fields(self, **more: Any) -> dict[str, Any]:
+        """The fields of a batch record created through this dialect: its name (what `owns` reads) and the
+        limits the engine validates its input with, plus `more`."""
+        return {"dialect": self.name, "limits": dict(self.limits), **more}
 
     def check_endpoint(self, endpoint: Any) -> str:
         if endpoint is None:

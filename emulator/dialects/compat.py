@@ -13,22 +13,13 @@ from ..errors import InvalidRequest, RateLimited, batch_not_found, invalid_type
 from ..validation import as_string, require
 from .base import DAY, Dialect
 from .inputs import rewrite_files
-from .openai import batch_wire
+from .openai import BATCH_TIMESTAMPS, batch_wire
+from .records import create_engine_batch
 
 if TYPE_CHECKING:
     from ..backend import Backend
 
 OVERRIDE_KEYS = ("model", "temperature", "top_p", "max_tokens")
-SPARSE_FIELDS = (
-    "in_progress_at",
-    "expires_at",
-    "finalizing_at",
-    "completed_at",
-    "failed_at",
-    "expired_at",
-    "cancelling_at",
-    "cancelled_at",
-)
 
 
 def check_webhook_url(value: Any) -> str:
@@ -97,7 +88,7 @@ def create_batch(
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     body = dict(body)
     dialect.check_endpoint(body.get("endpoint"))
-    extra: dict[str, Any] = {"dialect": dialect.name, "limits": dict(dialect.limits), **(fields or {})}
+    extra = dialect.record_fields(**(fields or {}))
     window = body.get("completion_window")
     seconds = dialect.window_seconds(window)
     window_seconds: int | None = None
@@ -123,12 +114,9 @@ def create_batch(
             internal = rewrite_files(backend, owner, [path], _overrider(settings), f"{input_id}_overridden.jsonl")
             body["input_file_id"] = internal["id"]
             extra["wire_input_file_id"] = input_id
-    try:
-        return backend.batches.create(body, owner, scenario, window_seconds=window_seconds, extra=extra)
-    except BaseException:
-        if internal is not None:
-            backend.files.delete(internal["id"], owner)
-        raise
+    return create_engine_batch(
+        backend, body, owner, scenario, internal=internal, extra=extra, window_seconds=window_seconds
+    )
 
 
 def batch_object(dialect: Dialect, record: dict[str, Any], *, created: bool = False) -> dict[str, Any]:
@@ -157,7 +145,7 @@ def sparse_created(wire: dict[str, Any]) -> dict[str, Any]:
         "error_file_id": None,
         "created_at": None,
     }
-    sparse.update({name: None for name in SPARSE_FIELDS})
+    sparse.update({name: None for name in BATCH_TIMESTAMPS})
     sparse["request_counts"] = {"total": 0, "completed": 0, "failed": 0}
     sparse["metadata"] = None
     return sparse
@@ -174,21 +162,6 @@ def unwrap_result_line(raw: bytes) -> bytes:
         line["response"] = response.get("body")
         return orjson.dumps(line) + b"\n"
     return raw
-
-
-def page_batches(
-    backend: Backend, dialect: Dialect, owner: str | None, *, limit: int, after: str | None
-) -> tuple[list[dict[str, Any]], bool]:
-    """The dialect's own batches of an owner, newest first, after a batch id."""
-    records = [r for r in backend.store.values("batches") if r.get("owner") == owner and dialect.owns(r)]
-    records.reverse()
-    if after is not None:
-        positions = [i for i, record in enumerate(records) if record["id"] == after]
-        records = records[positions[0] + 1 :] if positions else []
-    page = records[:limit]
-    for record in page:
-        backend.batches.sync(record)
-    return page, len(records) > limit
 
 
 def get_batch(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ..errors import InvalidRequest, NotFound, invalid_type, invalid_value, miss
 from ..validation import as_int, as_string, metadata
 from .base import Dialect
 from .inputs import is_internal, rewrite_files, write_requests
+from .records import create_engine_batch, delete_batch, find_batch
 
 if TYPE_CHECKING:
     from ..backend import Backend
@@ -147,18 +148,11 @@ def create_job(
             for i, r in enumerate(requests)
         )
         internal = write_requests(backend, owner, lines, "batch_job_requests.jsonl")
-    extra = {
-        "dialect": dialect.name,
-        "limits": dict(dialect.limits),
-        "mistral": {"input_files": list(files or []), "model": model, "inline": requests is not None},
-    }
+    state = {"input_files": list(files or []), "model": model, "inline": requests is not None}
     request = {"input_file_id": internal["id"], "endpoint": endpoint, "completion_window": "24h", "metadata": meta}
     window = hours * 3600 if hours != 24 else None
-    try:
-        return backend.batches.create(request, owner, scenario, window_seconds=window, extra=extra)
-    except BaseException:
-        backend.files.delete(internal["id"], owner)
-        raise
+    extra = dialect.record_fields(mistral=state)
+    return create_engine_batch(backend, request, owner, scenario, internal=internal, extra=extra, window_seconds=window)
 
 
 def _outputs(backend: Backend, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -203,10 +197,9 @@ def job_object(backend: Backend, record: dict[str, Any], *, inline: bool = False
 
 
 def get(backend: Backend, dialect: Dialect, job: str, owner: str | None) -> dict[str, Any]:
-    record = backend.store.get("batches", record_id(job))
-    if record is None or record.get("owner") != owner or not dialect.owns(record):
+    record = find_batch(backend, dialect, record_id(job), owner)
+    if record is None:
         raise NotFound(f"Batch job {job} not found.")
-    backend.batches.sync(record)
     return record
 
 
@@ -248,8 +241,5 @@ def delete(backend: Backend, dialect: Dialect, job: str, owner: str | None) -> d
     record = get(backend, dialect, job, owner)
     if record["status"] not in TERMINAL:
         raise InvalidRequest(f"Batch job {job} is still running; cancel it before deleting it.")
-    input_file = record.get("input_file_id")
-    if input_file and backend.files.find(input_file, owner) is not None:
-        backend.files.delete(input_file, owner)
-    backend.store.delete("batches", record["id"])
+    delete_batch(backend, record, owner, ("input_file_id",))
     return {"id": job, "object": "batch", "deleted": True}

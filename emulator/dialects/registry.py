@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import DAY, Dialect
+from .envelopes import ANTHROPIC_ERRORS, MISTRAL_ERRORS
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -56,6 +57,7 @@ ANTHROPIC = Dialect(
     limits={"batch_max_requests": 100_000, "batch_max_bytes": 256 * MB},
     list_default=20,
     list_max=1000,
+    errors=ANTHROPIC_ERRORS,
 )
 MISTRAL = Dialect(
     name="mistral",
@@ -66,6 +68,7 @@ MISTRAL = Dialect(
     limits={"batch_max_requests": 100_000, "batch_max_bytes": 512 * MB},
     list_default=100,
     list_max=10_000,
+    errors=MISTRAL_ERRORS,
 )
 
 COMPATIBLE = (GROQ, NEBIUS, INFERENCE_NET, NETMIND)

@@ -1,35 +1,20 @@
-"""Anthropic Message Batches routes (`<prefix>/messages/batches…`) with Anthropic's error envelope."""
+"""Anthropic Message Batches routes (`<prefix>/messages/batches…`). Their errors come in Anthropic's
+envelope (the dialect's `errors`, applied by the middleware)."""
 
 from __future__ import annotations
 
-import functools
+import itertools
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from ..dialects import anthropic
 from ..dialects.base import Dialect
-from ..errors import EmulatorError
 from ..validation import query_int
 from .batches_routes import SCENARIO_HEADER
-from .keys import backend_of, json_body, json_response, owner_of
+from .keys import backend_of, json_body, json_response, owner_of, stream_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CHUNK = 256 * 1024
-
-
-def anthropic_errors(handler: Handler) -> Handler:
-    """Render engine errors as `{"type": "error", "error": {"type", "message"}}`."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except EmulatorError as exc:
-            body = {"type": "error", "error": {"type": anthropic.error_type(exc.status), "message": exc.message}}
-            return json_response(body, status=exc.status)
-
-    return wrapped
 
 
 def handlers(dialect: Dialect, prefix: str) -> dict[str, Handler]:
@@ -83,22 +68,10 @@ def handlers(dialect: Dialect, prefix: str) -> dict[str, Handler]:
         record = anthropic.get(backend, dialect, request.match_info["batch_id"], owner_of(request))
         lines = anthropic.results(backend, record)
         first = next(lines, None)  # raises before the response starts when the batch has not ended
-        response = web.StreamResponse(headers={"Content-Type": "application/binary"})
-        await response.prepare(request)
-        buffer: list[bytes] = [first] if first is not None else []
-        size = len(first or b"")
-        for line in lines:
-            buffer.append(line)
-            size += len(line)
-            if size >= CHUNK:
-                await response.write(b"".join(buffer))
-                buffer, size = [], 0
-        if buffer:
-            await response.write(b"".join(buffer))
-        await response.write_eof()
-        return response
+        started = itertools.chain([] if first is None else [first], lines)
+        return await stream_response(request, started, "application/binary")
 
-    named = {
+    return {
         "create": create,
         "retrieve": retrieve,
         "list": listing,
@@ -106,7 +79,6 @@ def handlers(dialect: Dialect, prefix: str) -> dict[str, Handler]:
         "delete": delete,
         "results": results,
     }
-    return {name: anthropic_errors(handler) for name, handler in named.items()}
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str, dialect: Dialect) -> None:

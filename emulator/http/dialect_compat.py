@@ -3,7 +3,8 @@ dialect's create rules, list defaults, file limits and result-line shape."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -15,32 +16,17 @@ from ..errors import InvalidRequest
 from ..validation import one_of, query_int
 from . import files_routes
 from .batches_routes import SCENARIO_HEADER
-from .keys import backend_of, json_body, json_response, owner_of
+from .keys import backend_of, json_body, json_response, owner_of, stream_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CHUNK = 256 * 1024
 
 
-async def stream_lines(
-    request: web.Request, path: object, transform: Callable[[bytes], bytes], content_type: str
-) -> web.StreamResponse:
-    """Send a JSONL file line by line through `transform`, in chunks, never holding the file."""
-    response = web.StreamResponse(headers={"Content-Type": content_type})
-    await response.prepare(request)
-    buffer: list[bytes] = []
-    size = 0
-    with open(str(path), "rb") as stream:
+def _transformed(path: Path, transform: Callable[[bytes], bytes]) -> Iterator[bytes]:
+    """The lines of a JSONL file through `transform`, read one at a time."""
+    with path.open("rb") as stream:
         for raw in stream:
-            line = transform(raw)
-            buffer.append(line)
-            size += len(line)
-            if size >= CHUNK:
-                await response.write(b"".join(buffer))
-                buffer, size = [], 0
-    if buffer:
-        await response.write(b"".join(buffer))
-    await response.write_eof()
-    return response
+            yield transform(raw)
 
 
 def batch_handlers(dialect: Dialect) -> dict[str, Handler]:
@@ -58,8 +44,8 @@ def batch_handlers(dialect: Dialect) -> dict[str, Handler]:
 
     async def listing(request: web.Request) -> web.StreamResponse:
         limit = query_int(request.query.get("limit"), "limit", 1, dialect.list_max, dialect.list_default)
-        records, has_more = compat.page_batches(
-            backend_of(request), dialect, owner_of(request), limit=limit, after=request.query.get("after")
+        records, has_more = backend_of(request).batches.page(
+            owner_of(request), limit=limit, after=request.query.get("after"), where=dialect.owns
         )
         return json_response(list_wire([compat.batch_object(dialect, r) for r in records], has_more))
 
@@ -92,15 +78,15 @@ def file_handlers(dialect: Dialect) -> dict[str, Handler]:
         default = dialect.file_list_default or 10_000
         limit = query_int(query.get("limit"), "limit", 1, 10_000, default)
         order = one_of(query.get("order", "desc"), "order", ["asc", "desc"])
-        backend = backend_of(request)
-        records = [r for r in backend.files.visible(owner_of(request), query.get("purpose")) if not is_internal(r)]
-        if order == "desc":
-            records.reverse()
-        after = query.get("after")
-        if after is not None:
-            positions = [i for i, record in enumerate(records) if record["id"] == after]
-            records = records[positions[0] + 1 :] if positions else []
-        return json_response(file_list_wire(records[:limit], len(records) > limit))
+        records, has_more = backend_of(request).files.page(
+            owner_of(request),
+            purpose=query.get("purpose"),
+            limit=limit,
+            order=order,
+            after=query.get("after"),
+            where=lambda record: not is_internal(record),
+        )
+        return json_response(file_list_wire(records, has_more))
 
     async def content(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
@@ -108,7 +94,8 @@ def file_handlers(dialect: Dialect) -> dict[str, Handler]:
         path, _size = backend.files.content_path(file_id, owner_of(request))
         record = backend.files.get(file_id, owner_of(request))
         if dialect.result_style == "unwrapped" and record["purpose"] == "batch_output":
-            return await stream_lines(request, path, compat.unwrap_result_line, "application/octet-stream")
+            lines = _transformed(path, compat.unwrap_result_line)
+            return await stream_response(request, lines, "application/octet-stream")
         return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
 
     return {"create": create, "list": listing, "content": content}

@@ -1,9 +1,9 @@
-"""Mistral routes (`<prefix>/batch/jobs…`, `<prefix>/files…`) with Mistral's error envelope."""
+"""Mistral routes (`<prefix>/batch/jobs…`, `<prefix>/files…`). Their errors come in Mistral's envelope
+(the dialect's `errors`, applied by the middleware)."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Awaitable, Callable
 
 from aiohttp import BodyPartReader, web
@@ -12,33 +12,22 @@ from aiohttp.http_exceptions import HttpProcessingError
 from ..clock import ClockError, parse_time
 from ..dialects import mistral, netmind
 from ..dialects.base import Dialect
-from ..errors import EmulatorError, InvalidRequest, invalid_value, missing_parameter
+from ..errors import InvalidRequest, invalid_value, missing_parameter
 from ..files import check_filename
 from ..validation import query_int
+from . import files_routes
 from .batches_routes import SCENARIO_HEADER
-from .keys import backend_of, json_body, json_response, owner_of
+from .faults import apply_fault
+from .keys import ENTRY, backend_of, json_body, json_response, owner_of
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CHUNK = 256 * 1024
 FIELD_LIMIT = 4096
 
 
-def mistral_errors(handler: Handler) -> Handler:
-    """Render engine errors as `{"object": "error", "message", "type", "param", "code"}`."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except EmulatorError as exc:
-            body = {"object": "error", "message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}
-            return json_response(body, status=exc.status)
-
-    return wrapped
-
-
-async def upload_file(request: web.Request) -> web.Response:
-    """Multipart `file` (+ optional `purpose`, `expiry` hours, `visibility`) in any order, streamed to a blob."""
+async def upload_file(request: web.Request) -> web.StreamResponse:
+    """Multipart `file` (+ optional `purpose`, `expiry` hours, `visibility`) in any order, streamed to a blob.
+    A scenario fault for the upload is asked for once the purpose is known."""
     backend = backend_of(request)
     limit = backend.config.limits.file_max_bytes
     fields: dict[str, str] = {}
@@ -81,6 +70,10 @@ async def upload_file(request: web.Request) -> web.Response:
         if writer is not None:
             writer.abort()
         raise
+    fault = await apply_fault(request, request[ENTRY], purpose=purpose)
+    if fault is not None:
+        writer.abort()
+        return fault
     record = backend.files.add(writer, filename=filename, purpose=purpose, ttl=ttl, owner=owner_of(request))
     return json_response(mistral.file_object(record))
 
@@ -99,16 +92,6 @@ async def list_files(request: web.Request) -> web.Response:
 async def retrieve_file(request: web.Request) -> web.Response:
     record = backend_of(request).files.get(request.match_info["file_id"], owner_of(request))
     return json_response({**mistral.file_object(record), "deleted": False})
-
-
-async def delete_file(request: web.Request) -> web.Response:
-    record = backend_of(request).files.delete(request.match_info["file_id"], owner_of(request))
-    return json_response({"id": record["id"], "object": "file", "deleted": True})
-
-
-async def file_content(request: web.Request) -> web.StreamResponse:
-    path, _size = backend_of(request).files.content_path(request.match_info["file_id"], owner_of(request))
-    return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
 
 
 async def signed_url(request: web.Request) -> web.Response:
@@ -171,15 +154,15 @@ def job_handlers(dialect: Dialect) -> dict[str, Handler]:
 
 
 def add_routes(router: web.UrlDispatcher, prefix: str, dialect: Dialect) -> None:
-    jobs = {name: mistral_errors(handler) for name, handler in job_handlers(dialect).items()}
+    jobs = job_handlers(dialect)
     router.add_post(f"{prefix}/batch/jobs", jobs["create"])
     router.add_get(f"{prefix}/batch/jobs", jobs["list"])
     router.add_get(f"{prefix}/batch/jobs/{{job_id}}", jobs["retrieve"])
     router.add_delete(f"{prefix}/batch/jobs/{{job_id}}", jobs["delete"])
     router.add_post(f"{prefix}/batch/jobs/{{job_id}}/cancel", jobs["cancel"])
-    router.add_post(f"{prefix}/files", mistral_errors(upload_file))
-    router.add_get(f"{prefix}/files", mistral_errors(list_files))
-    router.add_get(f"{prefix}/files/{{file_id}}", mistral_errors(retrieve_file))
-    router.add_delete(f"{prefix}/files/{{file_id}}", mistral_errors(delete_file))
-    router.add_get(f"{prefix}/files/{{file_id}}/content", mistral_errors(file_content))
-    router.add_get(f"{prefix}/files/{{file_id}}/url", mistral_errors(signed_url))
+    router.add_post(f"{prefix}/files", upload_file)
+    router.add_get(f"{prefix}/files", list_files)
+    router.add_get(f"{prefix}/files/{{file_id}}", retrieve_file)
+    router.add_delete(f"{prefix}/files/{{file_id}}", files_routes.delete_file)
+    router.add_get(f"{prefix}/files/{{file_id}}/content", files_routes.file_content)
+    router.add_get(f"{prefix}/files/{{file_id}}/url", signed_url)

@@ -4,11 +4,15 @@
 The root mount uses its own router consulted by a middleware before the app's routes, so a dialect whose
 paths coincide with OpenAI's (`/v1/files` for Mistral and Netmind, `/v1/batches` for Nebius) answers
 there in its own shapes; every other OpenAI path keeps working.
+
+`dialect_of` tells the middleware which dialect a request addresses, so that its errors (the auth check,
+scenario faults, unknown routes) come in that dialect's envelope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -20,6 +24,44 @@ from . import dialect_anthropic, dialect_compat, dialect_mistral, dialect_netmin
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class RootMount:
+    """The dialect `serve --dialect NAME` mounts at the root, and the router that holds its root routes."""
+
+    dialect: Dialect
+    router: web.UrlDispatcher
+
+
+ROOT_MOUNT = web.AppKey("root_mount", RootMount)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+async def dialect_of(request: web.Request) -> Dialect | None:
+    """The dialect whose routes `request` addresses, or None for OpenAI's own.
+
+    A path under `/<name>/` belongs to the dialect of that name. With a root mount, a path of the root
+    dialect's routes (whatever the method) belongs to it, and so does a path under its root that no route
+    has at all; the OpenAI routes next to it stay OpenAI's.
+    """
+    dialect = DIALECTS.get(request.path.split("/", 2)[1])
+    if dialect is not None:
+        return dialect
+    mount = request.app.get(ROOT_MOUNT)
+    if mount is None:
+        return None
+    if _status((await mount.router.resolve(request)).http_exception) != 404:
+        return mount.dialect
+    unknown = _status(request.match_info.http_exception) == 404
+    return mount.dialect if unknown and _under(request.path, mount.dialect.root) else None
+
+
+def _status(exc: web.HTTPException | None) -> int | None:
+    return None if exc is None else exc.status
 
 
 def add_dialect_routes(router: web.UrlDispatcher, dialect: Dialect, prefix: str, native_prefix: str) -> None:
@@ -57,5 +99,6 @@ def setup_routes(app: web.Application, backend: Backend) -> None:
             raise InvalidRequest(f"Unknown dialect '{name}'. Known: {', '.join(DIALECTS)}.")
         root = web.UrlDispatcher()
         add_dialect_routes(root, DIALECTS[name], DIALECTS[name].root, "/v1")
+        app[ROOT_MOUNT] = RootMount(DIALECTS[name], root)
         app.middlewares.append(root_middleware(root))  # type: ignore[arg-type]
     dialect_webhooks.setup_routes(app, backend)

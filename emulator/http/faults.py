@@ -4,7 +4,8 @@ transport faults (connection reset, truncated body, malformed JSON).
 A fault never runs the request it replaces, and none of them is a server error: a dropped connection or a
 damaged body is written without a traceback and without an entry in the backend's handler errors. The
 journal entry of the request gets the rule's label in `rule` and, for a transport fault, its name in `fault`
-(a reset connection has no status).
+(a reset connection has no status). An injected error body comes in the error envelope of the dialect the
+request addresses; its status and headers (`retry-after`, ...) are kept as the rule gives them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import orjson
 from aiohttp import web
 
 from ..scenario import HttpFault
-from .keys import backend_of, json_response
+from .keys import backend_of, envelope_of, json_response
 
 MAX_DELAY_MS = 5000
 MALFORMED_JSON = b'{"id": "broken", "object": '
@@ -40,7 +41,8 @@ async def apply_fault(
 ) -> web.StreamResponse | None:
     """Ask the active scenario for a fault on this request and carry it out; None lets the request through."""
     backend = backend_of(request)
-    if request.method == "POST" and request.path.rstrip("/").endswith("/files") and purpose is None:
+    upload = request.method == "POST" and request.path.rstrip("/").endswith("/files")
+    if upload and purpose is None and request.content_type.startswith("multipart/"):
         return None  # the files route asks again once it has read the purpose
     target = await _create_target(request)
     fault = backend.engine.http_fault(request.method, request.path, purpose=purpose, endpoint=target.get("endpoint"))
@@ -49,16 +51,20 @@ async def apply_fault(
     entry["rule"] = fault.rule
     if fault.delay_ms:
         await asyncio.sleep(min(fault.delay_ms, MAX_DELAY_MS) / 1000)
+    body = fault.body
+    if fault.status is not None and body is not None:
+        body = envelope_of(request).fault_body(fault.status, body)
     if fault.fault is not None:
         entry["fault"] = fault.fault
-        return await _transport_fault(request, fault)
+        return await _transport_fault(request, fault, body)
     if fault.status is None:
         return None
-    return json_response(fault.body or {}, status=fault.status, headers=dict(fault.headers))
+    return json_response(body or {}, status=fault.status, headers=dict(fault.headers))
 
 
-async def _transport_fault(request: web.Request, fault: HttpFault) -> web.StreamResponse:
-    """Drop the connection, or send a body the client cannot parse."""
+async def _transport_fault(request: web.Request, fault: HttpFault, body: dict[str, Any] | None) -> web.StreamResponse:
+    """Drop the connection, or send a body (the error `body` when the rule gives a status) the client cannot
+    parse."""
     status = fault.status or 200
     if fault.fault == "connection_reset":
         if request.transport is not None:
@@ -66,9 +72,9 @@ async def _transport_fault(request: web.Request, fault: HttpFault) -> web.Stream
         # aiohttp finds the transport gone when it writes this and drops it quietly
         return web.Response(status=status)
     if fault.fault == "malformed_json":
-        body = orjson.dumps(fault.body)[:-2] if fault.body else MALFORMED_JSON
-        return web.Response(body=body, status=status, headers=dict(fault.headers), content_type="application/json")
-    full = orjson.dumps(fault.body or TRUNCATED_PLACEHOLDER)
+        broken = orjson.dumps(body)[:-2] if body else MALFORMED_JSON
+        return web.Response(body=broken, status=status, headers=dict(fault.headers), content_type="application/json")
+    full = orjson.dumps(body or TRUNCATED_PLACEHOLDER)
     response = web.StreamResponse(status=status, headers={**fault.headers, "Content-Type": "application/json"})
     response.content_length = len(full)
     await response.prepare(request)

@@ -1,5 +1,9 @@
 """Every request passes here: due transitions run, auth, scenario HTTP faults, the journal, the error
-envelope, and the response headers the real API sends."""
+envelope, and the response headers the real API sends.
+
+Every error is rendered here, in the envelope of the dialect the request addresses (OpenAI's unless
+`dialect_of` names another): the route handlers raise and never shape an error themselves.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import (
-    MSG_BAD_API_KEY,
-    MSG_INVALID_URL,
-    MSG_NO_API_KEY,
-    EmulatorError,
-    NotFound,
-    ServerError,
-    Unauthorized,
-)
+from ..dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+from ..errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
+from .dialect_mounts import dialect_of
 from .faults import apply_fault
-from .keys import ENTRY, OWNER, backend_of, json_response
+from .keys import ENTRY, ENVELOPE, OWNER, backend_of, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ADMIN_PREFIX = "/_emulator"
@@ -43,22 +41,23 @@ def _mask(key: str) -> str:
     return key[:3] + "*" * max(0, len(key) - 7) + key[-4:] if len(key) > 8 else "*" * len(key)
 
 
-def authenticate(request: web.Request) -> str | None:
-    """The owner the request acts for; raises the real API's 401 when the key is missing or unknown."""
+def authenticate(request: web.Request, envelope: ErrorEnvelope) -> str | None:
+    """The owner the request acts for; raises the provider's 401 when the key is missing or unknown."""
     keys = backend_of(request).config.api_keys
     key = _api_key(request)
     if key is None:
-        raise Unauthorized(MSG_NO_API_KEY)
+        raise envelope.unauthorized(None)
     if keys and key not in keys:
-        raise Unauthorized(MSG_BAD_API_KEY.format(masked=_mask(key)), code="invalid_api_key")
+        raise envelope.unauthorized(_mask(key))
     return key if keys else None
 
 
-def error_response(exc: EmulatorError, should_retry_header: bool) -> web.Response:
+def error_response(exc: EmulatorError, envelope: ErrorEnvelope, should_retry_header: bool) -> web.Response:
+    """`exc` as a response: its status and headers, its body in `envelope`."""
     headers = dict(exc.headers)
     if should_retry_header and exc.status in (400, 404, 409) and "x-should-retry" not in headers:
         headers["x-should-retry"] = "false"
-    return json_response(exc.body(), status=exc.status, headers=headers)
+    return json_response(envelope.body(exc), status=exc.status, headers=headers)
 
 
 @web.middleware
@@ -78,12 +77,14 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
     }
     request[ENTRY] = entry
     admin = request.path.startswith(ADMIN_PREFIX)
+    dialect = None if admin else await dialect_of(request)
+    envelope = request[ENVELOPE] = dialect.errors if dialect is not None else OPENAI_ERRORS
     response: web.StreamResponse
     try:
         backend.run_due()
         if not admin:
             presigned = request.path.startswith(PRESIGNED_PREFIX)  # the URL itself is the credential
-            request[OWNER] = None if presigned else authenticate(request)
+            request[OWNER] = None if presigned else authenticate(request, envelope)
             fault = await apply_fault(request, entry)
             if fault is not None:
                 response = fault
@@ -92,23 +93,22 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         else:
             response = await handler(request)
     except EmulatorError as exc:
-        response = error_response(exc, backend.config.should_retry_header)
+        response = error_response(exc, envelope, backend.config.should_retry_header)
     except web.HTTPException as exc:
+        error: EmulatorError
         if exc.status in (404, 405):
             error = NotFound(MSG_INVALID_URL.format(method=request.method, path=request.path))
-            response = error_response(error, False)
         else:
-            response = json_response(
-                {"error": {"message": exc.reason, "type": "invalid_request_error", "param": None, "code": None}},
-                status=exc.status,
-            )
+            error = EmulatorError(exc.reason, type=INVALID_REQUEST, status=exc.status)
+        response = error_response(error, envelope, False)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception as exc:  # a bug: answer 500 and keep it for the test that caused it
         backend.handler_errors.append(
             {"method": request.method, "path": request.path, "error": repr(exc), "traceback": traceback.format_exc()}
         )
-        response = error_response(ServerError("The server had an error while processing your request."), False)
+        error = ServerError("The server had an error while processing your request.")
+        response = error_response(error, envelope, False)
     if not admin:
         entry["status"] = None if entry.get("fault") == "connection_reset" else response.status
         backend.journal.add(entry)

@@ -6,6 +6,8 @@ import anthropic
 import orjson
 import pytest
 
+from emulator.config import EmulatorConfig
+from emulator.server import ThreadedEmulator
 from tests.support.raw import request as raw_request
 
 SLOW = {"name": "slow", "timing": {"requests_per_second": 1 / 100_000}}
@@ -153,3 +155,78 @@ def test_create_rejects_bad_custom_ids(claude):
         claude.messages.batches.create(requests=[ask("has space")])
     with pytest.raises(anthropic.BadRequestError):
         claude.messages.batches.create(requests=[ask("dup"), ask("dup")])
+
+
+# -- errors raised before the route runs (auth, scenario faults, unknown paths) ------------------------
+
+
+def anthropic_error(kind, message):
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+def test_a_missing_key_is_anthropics_authentication_error(batch_emulator):
+    keyless = anthropic.Anthropic(
+        api_key=None,
+        base_url=batch_emulator.url + "/anthropic",
+        max_retries=0,
+        default_headers={"Authorization": anthropic.Omit()},
+    )
+    with pytest.raises(anthropic.AuthenticationError) as info:
+        keyless.messages.batches.list()
+    assert info.value.status_code == 401
+    assert info.value.body == anthropic_error("authentication_error", "x-api-key header is required")
+    keyless.close()
+
+
+def test_an_unknown_key_is_anthropics_authentication_error():
+    config = EmulatorConfig(port=0, clock="manual", api_keys=("sk-team",))
+    with ThreadedEmulator(config) as server:
+        stranger = anthropic.Anthropic(api_key="sk-stranger", base_url=server.url + "/anthropic", max_retries=0)
+        with pytest.raises(anthropic.AuthenticationError) as info:
+            stranger.messages.batches.list()
+        assert info.value.body == anthropic_error("authentication_error", "invalid x-api-key")
+        member = anthropic.Anthropic(api_key="sk-team", base_url=server.url + "/anthropic", max_retries=0)
+        assert member.messages.batches.list().data == []
+
+
+@pytest.mark.parametrize(
+    ("status", "raised", "kind"),
+    [
+        (429, anthropic.RateLimitError, "rate_limit_error"),
+        (500, anthropic.InternalServerError, "api_error"),
+        (529, anthropic.OverloadedError, "overloaded_error"),
+    ],
+)
+def test_a_scripted_status_comes_in_anthropics_envelope(batch_emulator, claude, status, raised, kind):
+    rule = {
+        "match": {"method": "POST", "path": "/anthropic/v1/messages/batches"},
+        "status": status,
+        "error": {"message": "Slow down."},
+        "headers": {"retry-after": "7"},
+    }
+    batch_emulator.use_scenario({"http": [rule]})
+    with pytest.raises(raised) as info:
+        claude.messages.batches.create(requests=[ask("a")])
+    assert info.value.status_code == status
+    assert info.value.body == anthropic_error(kind, "Slow down.")
+    assert info.value.response.headers["retry-after"] == "7"
+    assert claude.messages.batches.list().data == [], "the create never ran"
+
+
+def test_the_sdk_retries_through_scripted_statuses(batch_emulator):
+    rule = {"match": {"method": "POST", "path": "/anthropic/v1/messages/batches"}, "sequence": [429, 503, "pass"]}
+    batch_emulator.use_scenario({"http": [rule]})
+    client = anthropic.Anthropic(api_key=batch_emulator.api_key, base_url=batch_emulator.url + "/anthropic")
+    batch = client.messages.batches.create(requests=[ask("a")])
+    client.close()
+    assert batch.processing_status == "in_progress"
+    trace = [(e["status"], e["rule"]) for e in batch_emulator.requests.matching("POST", "/anthropic/v1/*")]
+    assert trace == [(429, "http[0].sequence[0]"), (503, "http[0].sequence[1]"), (200, "http[0].sequence[2]")]
+
+
+def test_unknown_paths_and_methods_under_the_prefix_are_anthropic_404s(batch_emulator):
+    auth = {"x-api-key": batch_emulator.api_key}
+    for method, path in [("GET", "/anthropic/v1/messages/batchez"), ("PUT", "/anthropic/v1/messages/batches")]:
+        response = raw_request(batch_emulator.url, method, path, headers=auth)
+        assert response.status == 404
+        assert response.json() == anthropic_error("not_found_error", f"Invalid URL ({method} {path})")

@@ -245,6 +245,27 @@ def test_netmind_presigned_upload_bare_token_and_sparse_create(batch_emulator):
     assert {item["id"] for item in listed.json()} == {grant["id"], done.output_file_id}
 
 
+def test_netmind_documented_curl_calls_with_a_bare_token(batch_emulator):
+    root, prefix = batch_emulator.url, PREFIXES["netmind"]
+    bare = {"Authorization": batch_emulator.api_key}
+    grant = request(root, "POST", "/netmind/v1/files", _json({"file_name": "in.jsonl", "purpose": "batch"}), bare)
+    request(root, "PUT", _path(grant.json()["presigned_url"], root), chat_batch_file(3))
+    body = {"input_file_id": grant.json()["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"}
+    created = request(root, "POST", f"{prefix}/batches", _json(body), {**bare, "Content-Type": "application/json"})
+    assert created.status == 200
+    batch_id = created.json()["id"]
+
+    got = request(root, "GET", f"{prefix}/batches/{batch_id}", None, bare)
+    assert (got.status, got.json()["status"]) == (200, "validating")
+    cancelled = request(root, "POST", f"{prefix}/batches/{batch_id}/cancel", None, bare)
+    assert (cancelled.status, cancelled.json()["status"]) == (200, "cancelling")
+    batch_emulator.run_until_idle()
+    listed = request(root, "GET", f"{prefix}/batches?limit=10", None, bare).json()
+    assert [(item["id"], item["status"]) for item in listed["data"]] == [(batch_id, "cancelled")]
+    assert listed["object"] == "list" and listed["has_more"] is False
+    assert request(root, "GET", f"{prefix}/batches/{batch_id}", None, {}).status == 401
+
+
 def test_netmind_is_chat_only(batch_emulator):
     client = sdk(batch_emulator, "netmind", _strict_response_validation=False)
     line = {"custom_id": "e", "method": "POST", "url": "/v1/embeddings", "body": {"model": "m", "input": "x"}}

@@ -6,6 +6,9 @@ import orjson
 import pytest
 from mistralai.client import Mistral
 from mistralai.client.errors import SDKError
+from mistralai.client.utils import BackoffStrategy, RetryConfig
+
+from tests.support.raw import request as raw_request
 
 START = 1_767_225_600
 SLOW = {"name": "slow", "timing": {"requests_per_second": 1 / 100_000}}
@@ -111,3 +114,74 @@ def test_files_list_with_total(mistral):
         mistral.files.upload(file={"file_name": name, "content": lines(1)}, purpose="batch")
     listed = mistral.files.list()
     assert listed.total == 2 and [f.filename for f in listed.data] == ["b.jsonl", "a.jsonl"]
+
+
+# -- errors raised before the route runs (auth, scenario faults, unknown paths) ------------------------
+
+
+def test_a_missing_key_is_mistrals_401(batch_emulator, monkeypatch):
+    monkeypatch.delenv("MISTRAL_API_KEY", raising=False)
+    keyless = Mistral(server_url=batch_emulator.url + "/mistral")
+    with pytest.raises(SDKError) as info:
+        keyless.batch.jobs.list()
+    assert info.value.status_code == 401
+    assert orjson.loads(info.value.body) == {"detail": "Unauthorized"}
+
+
+def test_a_scripted_429_comes_in_mistrals_envelope(batch_emulator, mistral):
+    rule = {
+        "match": {"method": "GET", "path": "/mistral/v1/batch/jobs"},
+        "status": 429,
+        "error": {"message": "Rate limit exceeded", "type": "rate_limited", "code": "1300"},
+        "headers": {"retry-after": "7"},
+    }
+    batch_emulator.use_scenario({"http": [rule]})
+    with pytest.raises(SDKError) as info:
+        mistral.batch.jobs.list()
+    assert info.value.status_code == 429
+    assert info.value.headers["retry-after"] == "7"
+    assert orjson.loads(info.value.body) == {
+        "object": "error",
+        "message": "Rate limit exceeded",
+        "type": "rate_limited",
+        "param": None,
+        "code": "1300",
+    }
+
+
+def test_the_sdk_retries_through_a_scripted_429(batch_emulator):
+    rule = {"match": {"method": "POST", "path": "/mistral/v1/batch/jobs"}, "sequence": [429, "pass"]}
+    batch_emulator.use_scenario({"http": [rule]})
+    retrying = Mistral(
+        api_key=batch_emulator.api_key,
+        server_url=batch_emulator.url + "/mistral",
+        retry_config=RetryConfig("backoff", BackoffStrategy(1, 10, 1.5, 5000), retry_connection_errors=False),
+    )
+    requests = [{"custom_id": "a", "body": {"messages": [{"role": "user", "content": "Hi"}]}}]
+    job = retrying.batch.jobs.create(requests=requests, endpoint="/v1/chat/completions", model="mistral-small-latest")
+    assert job.status == "QUEUED"
+    statuses = [e["status"] for e in batch_emulator.requests.matching("POST", "/mistral/v1/batch/jobs")]
+    assert statuses == [429, 200]
+
+
+def test_a_scripted_upload_fault_matches_the_purpose_and_keeps_no_file(batch_emulator, mistral):
+    rule = {"match": {"method": "POST", "path": "/mistral/v1/files", "purpose": "batch"}, "status": 500, "times": 1}
+    batch_emulator.use_scenario({"http": [rule]})
+    with pytest.raises(SDKError) as info:
+        mistral.files.upload(file={"file_name": "jobs.jsonl", "content": lines(1)}, purpose="batch")
+    assert info.value.status_code == 500 and orjson.loads(info.value.body)["object"] == "error"
+    assert mistral.files.list().total == 0
+    assert mistral.files.upload(file={"file_name": "jobs.jsonl", "content": lines(1)}, purpose="batch").id
+
+
+def test_unknown_paths_under_the_prefix_are_mistral_404s(batch_emulator):
+    auth = {"Authorization": f"Bearer {batch_emulator.api_key}"}
+    response = raw_request(batch_emulator.url, "GET", "/mistral/v1/batch/jobz", headers=auth)
+    assert response.status == 404
+    assert response.json() == {
+        "object": "error",
+        "message": "Invalid URL (GET /mistral/v1/batch/jobz)",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }

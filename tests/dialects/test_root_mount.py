@@ -7,6 +7,7 @@ import io
 import anthropic
 import openai
 import orjson
+import pytest
 from click.testing import CliRunner
 from mistralai.client import Mistral
 
@@ -14,6 +15,7 @@ from emulator.cli import main
 from emulator.config import EmulatorConfig
 from emulator.server import ThreadedEmulator
 from tests.conftest import chat_batch_file
+from tests.support import raw
 
 
 def serve(dialect):
@@ -53,6 +55,24 @@ def test_mistral_at_the_root_answers_its_own_file_shapes():
         job = client.batch.jobs.create(input_files=[uploaded.id], endpoint="/v1/chat/completions")
         server.call(server.backend.run_until_idle)
         assert client.batch.jobs.get(job_id=job.id).status == "SUCCESS"
+
+
+def test_errors_at_the_root_take_the_envelope_of_the_route_they_hit():
+    with serve("anthropic") as server:
+        keyless = raw.request(server.url, "GET", "/v1/messages/batches")
+        assert keyless.status == 401 and keyless.json()["error"]["type"] == "authentication_error"
+        assert "didn't provide an API key" in raw.request(server.url, "GET", "/v1/files").json()["error"]["message"]
+        unknown = raw.request(server.url, "GET", "/v1/nowhere", headers={"x-api-key": "k"})
+        assert unknown.status == 404 and unknown.json()["type"] == "error"
+        scenario = {"http": [{"match": {"path": "/v1/messages/batches"}, "status": 429}]}
+        assert raw.request(server.url, "PUT", "/_emulator/scenario", orjson.dumps(scenario)).status == 200
+        claude = anthropic.Anthropic(api_key="k", base_url=server.url, max_retries=0)
+        with pytest.raises(anthropic.RateLimitError) as info:
+            claude.messages.batches.list()
+        assert info.value.body["error"]["type"] == "rate_limit_error"
+    with serve("mistral") as server:
+        assert raw.request(server.url, "GET", "/v1/files").json() == {"detail": "Unauthorized"}
+        assert raw.request(server.url, "GET", "/v1/batches").json()["error"]["type"] == "invalid_request_error"
 
 
 def test_serve_lists_the_dialect_and_webhook_options():
