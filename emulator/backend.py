@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .batches import BatchesService
-from .clock import Clock, ClockError, ClockMode, SwitchableClock, iso, make_clock
+from .clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
 from .config import EmulatorConfig
 from .fake_model import FakeModel
 from .files import FilesService
@@ -83,6 +83,7 @@ class Backend:
 
     def set_time(self, target: float) -> int:
         """Move the clock to `target`, running due transitions in time order on the way."""
+        check_time(target)
         if target < self.clock.now():
             raise ClockError("the clock cannot move backwards")
         ran = 0

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import batch_state
@@ -256,10 +258,30 @@ class BatchesService:
             due = max(float(record["in_progress_at"]), slot_end(record, total - 1) if total else 0.0)
         self.backend.scheduler.call_at(due, f"{batch_id}:step", lambda at: self._progress(batch_id, at))
 
-    def _input_path(self, record: dict[str, Any]) -> Any:
-        return self.backend.blobs.path(record["input_file_id"])
+    def _held_input(self, record: dict[str, Any]) -> Path:
+        return self.backend.blobs.scratch_path(record["id"] + ".in")
+
+    def _hold_input(self, record: dict[str, Any]) -> None:
+        """Give the batch its own name for the input bytes (a hard link, else a copy), so deleting or expiring
+        the input file while the batch runs takes the file away from the API but not from the batch."""
+        held = self._held_input(record)
+        source = self.backend.blobs.path(record["input_file_id"])
+        held.parent.mkdir(parents=True, exist_ok=True)
+        held.unlink(missing_ok=True)
+        try:
+            os.link(source, held)
+        except OSError:
+            shutil.copyfile(source, held)
+
+    def _release_input(self, record: dict[str, Any]) -> None:
+        self._held_input(record).unlink(missing_ok=True)
+
+    def _input_path(self, record: dict[str, Any]) -> Path:
+        held = self._held_input(record)
+        return held if held.exists() else self.backend.blobs.path(record["input_file_id"])
 
     def _fail(self, record: dict[str, Any], errors: list[dict[str, Any]], at: float) -> None:
+        self._release_input(record)
         record["errors"] = errors
         self._apply(record, "invalid", at)
         self._unschedule(record)
@@ -278,6 +300,7 @@ class BatchesService:
         if plan["fail_validation"]:
             self._fail(record, [_batch_error(e) for e in plan["fail_validation"]], at)
             return
+        self._hold_input(record)
         report = validate_batch_input(
             self._input_path(record),
             record["endpoint"],
@@ -365,7 +388,8 @@ class BatchesService:
     # -- results --------------------------------------------------------------------------------
 
     def _publish(self, record: dict[str, Any], at: float) -> None:
-        """Turn the work files into batch_output files and set the batch's file ids."""
+        """Turn the work files into batch_output files and set the batch's file ids; let go of the input."""
+        self._release_input(record)
         work = self._work(record)
         ttl = record["output_ttl"] or self.backend.config.limits.batch_output_default_ttl
         if record["plan"]["shuffle_output"] and work.out_path.exists():

@@ -6,6 +6,7 @@ plus an offset, optionally scaled by a speed factor. Nothing here touches asynci
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -51,7 +52,17 @@ class Clock(Protocol):
 
 
 class ClockError(ValueError):
-    """Raised for a request to move a clock backwards."""
+    """Raised for a request to move a clock backwards, or to a time outside `check_time`'s range."""
+
+
+LATEST = 253_402_300_799.0  # 9999-12-31T23:59:59Z, the last second a timestamp can be written as ISO 8601
+
+
+def check_time(ts: float) -> float:
+    """`ts` when it is an epoch time from 1970 to 9999 (what every `*_at` field and ISO rendering can hold)."""
+    if not math.isfinite(ts) or not 0 <= ts <= LATEST:
+        raise ClockError(f"time {ts!r} is outside 0 (1970-01-01) .. {LATEST:.0f} (9999-12-31T23:59:59Z)")
+    return ts
 
 
 class ManualClock:
@@ -143,12 +154,13 @@ def make_clock(mode: ClockMode, start: float | None = None, speed: float = 1.0) 
 def parse_time(value: str | float | int) -> float:
     """Epoch seconds from an epoch number or an ISO 8601 string (naive strings are UTC)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return check_time(float(value))
     text = str(value).strip()
     try:
-        return float(text)
-    except ValueError:
-        pass
+        return check_time(float(text))
+    except ValueError as exc:
+        if isinstance(exc, ClockError):
+            raise
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
@@ -157,7 +169,7 @@ def parse_time(value: str | float | int) -> float:
         raise ClockError(f"not an epoch number or ISO 8601 time: {value!r}") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    return check_time(parsed.timestamp())
 
 
 def iso(ts: float) -> str:

@@ -51,7 +51,10 @@ async def get_clock(request: web.Request) -> web.Response:
 
 async def advance_clock(request: web.Request) -> web.Response:
     backend = backend_of(request)
-    ran = backend.advance(_seconds(await _body(request)))
+    try:
+        ran = backend.advance(_seconds(await _body(request)))
+    except ClockError as exc:
+        raise InvalidRequest(str(exc), param="seconds") from None
     return json_response({**backend.clock_state(), "transitions": ran})
 
 

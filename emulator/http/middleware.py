@@ -29,9 +29,11 @@ JOURNAL_HEADERS = ("user-agent", "x-stainless-retry-count", "x-stainless-async",
 
 
 def _api_key(request: web.Request) -> str | None:
+    """The key from `Authorization: Bearer <key>`, a bare `Authorization: <key>` (Netmind), or `x-api-key`."""
     header = request.headers.get("Authorization", "").strip()
-    if header.lower().startswith("bearer "):
-        header = header[7:].strip()
+    scheme, _, rest = header.partition(" ")
+    if scheme.lower() == "bearer":
+        header = rest.strip()  # "Bearer" with nothing after it carries no key
     if not header:
         header = request.headers.get("x-api-key", "").strip()
     return header or None

@@ -11,7 +11,7 @@ import pytest
 from openai.types.batch_create_params import BatchCreateParams
 
 from emulator.schemas import BATCH_ENDPOINTS
-from tests.conftest import chat_batch_file
+from tests.conftest import chat_batch_file, parse_jsonl
 from tests.support import raw
 from tests.support.openapi import check_schema
 
@@ -285,3 +285,43 @@ def test_deleting_the_input_file_while_validating_fails_the_batch(client, batch_
     assert input_file.id in error["message"]
     assert body["request_counts"] == {"total": 0, "completed": 0, "failed": 0}
     assert body["output_file_id"] is None and body["error_file_id"] is None
+
+
+def _running_batch(client, batch_emulator, lines: int, rate: float = 1, **upload):
+    data = chat_batch_file(lines)
+    file = client.files.create(file=("in.jsonl", data), purpose="batch", **upload)
+    batch_emulator.use_scenario({"name": "slow", "timing": {"requests_per_second": rate}})
+    batch = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+    batch_emulator.advance(5)  # validated, lines under way
+    assert client.batches.retrieve(batch.id).status == "in_progress"
+    return file, batch
+
+
+def test_deleting_the_input_file_while_in_progress_lets_the_batch_finish(client, batch_emulator):
+    file, batch = _running_batch(client, batch_emulator, 10)
+    assert client.files.delete(file.id).deleted is True
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(file.id)
+
+    assert client.batches.retrieve(batch.id).request_counts.completed >= 2
+    assert [b.id for b in client.batches.list()] == [batch.id]
+    batch_emulator.run_until_idle()
+    done = client.batches.retrieve(batch.id)
+    assert done.status == "completed" and done.request_counts.completed == 10
+    output = parse_jsonl(client.files.content(done.output_file_id).content)
+    assert [line["custom_id"] for line in output] == [f"req-{n}" for n in range(10)]
+    assert batch_emulator.handler_errors() == []
+
+
+def test_an_input_file_expiring_mid_run_does_not_stop_the_batch(client, batch_emulator):
+    _, batch = _running_batch(
+        client, batch_emulator, 20, rate=1 / 300, expires_after={"anchor": "created_at", "seconds": 3600}
+    )
+    batch_emulator.advance(3600)
+    assert [f.id for f in client.files.list(purpose="batch")] == []  # the input file is gone
+    assert client.batches.retrieve(batch.id).status == "in_progress"
+    batch_emulator.run_until_idle()
+    done = client.batches.retrieve(batch.id)
+    assert done.status == "completed" and done.request_counts.completed == 20
+    assert len(parse_jsonl(client.files.content(done.output_file_id).content)) == 20
+    assert batch_emulator.handler_errors() == []

@@ -76,3 +76,31 @@ def test_run_until_idle_with_nothing_active_returns_at_once(batch_emulator):
     result = batch_emulator.run_until_idle()
     assert result["now"] == START
     assert result["transitions"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "param"),
+    [
+        ("/clock/advance", {"seconds": 1e308}, "seconds"),
+        ("/clock/advance", {"days": 10**9}, "seconds"),
+        ("/clock/set", {"now": 1e20}, "now"),
+        ("/clock/set", {"now": -5}, "now"),
+        ("/clock/set", {"now": "10000-01-01T00:00:00Z"}, "now"),
+        ("/reset", {"start_time": 1e19}, "start_time"),
+    ],
+)
+def test_times_outside_the_representable_range_are_a_400_and_nothing_moves(batch_emulator, path, body, param):
+    before = batch_emulator.clock()["now"]
+    with pytest.raises(AdminError) as info:
+        batch_emulator._remote.admin("POST", path, body)
+    assert info.value.status == 400
+    assert info.value.body["error"]["param"] == param
+    assert batch_emulator.clock()["now"] == before
+    client = batch_emulator.openai()
+    assert client.files.list().data == []  # still serving
+
+
+def test_the_handle_refuses_an_out_of_range_advance(batch_emulator):
+    with pytest.raises(AdminError):
+        batch_emulator.advance(days=10**9)
+    assert batch_emulator.clock()["iso"].startswith("2026-")

@@ -26,6 +26,13 @@ def test_missing_api_key_is_401(batch_emulator):
     assert "didn't provide an API key" in error["message"]
 
 
+@pytest.mark.parametrize("header", ["Bearer", "Bearer   ", "bearer", ""])
+def test_a_bearer_scheme_without_a_key_is_401(batch_emulator, header):
+    response = raw.request(batch_emulator.url, "GET", "/v1/files", headers={"Authorization": header})
+    assert response.status == 401
+    assert "didn't provide an API key" in _envelope(response)["message"]
+
+
 @pytest.mark.parametrize("header", ["Bearer sk-anything", "sk-bare-token"])
 def test_any_non_empty_key_is_accepted_by_default(batch_emulator, header):
     response = raw.request(batch_emulator.url, "GET", "/v1/files", headers={"Authorization": header})
