@@ -53,6 +53,15 @@ def _webhook_secret(value: str | None) -> str | None:
         raise click.BadParameter(str(exc), param_hint="--webhook-secret") from None
 
 
+POSITIVE = click.IntRange(min=1)
+
+
+def _limits(max_requests: int | None, max_batch_bytes: int | None, max_file_bytes: int | None = None) -> Limits:
+    """The default limits with the ones given on the command line replaced."""
+    given = {"batch_max_requests": max_requests, "batch_max_bytes": max_batch_bytes, "file_max_bytes": max_file_bytes}
+    return Limits(**{name: value for name, value in given.items() if value is not None})
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "BATCH_EMULATOR"})
 @click.version_option(package_name="batch-emulator")
 def main() -> None:
@@ -98,8 +107,9 @@ def main() -> None:
     help="Native embedding size of a model (repeatable); unknown models get 1536.",
 )
 @click.option("--requests-per-second", type=float, default=None, help="Default processing rate of batch lines.")
-@click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit (default 50,000).")
-@click.option("--max-batch-bytes", type=int, default=None, help="Raise the batch input size limit (default 200 MB).")
+@click.option("--max-requests", type=POSITIVE, default=None, help="Raise the per-batch request limit (default 50,000).")
+@click.option("--max-batch-bytes", type=POSITIVE, default=None, help="Raise the batch input limit (default 200 MB).")
+@click.option("--max-file-bytes", type=POSITIVE, default=None, help="Change the upload size limit (default 512 MB).")
 @click.option("--should-retry-header", is_flag=True, help="Send x-should-retry: false on 400/404/409 responses.")
 @click.option("--dialect", type=click.Choice(DIALECT_NAMES), default=None, help="Also mount this dialect at the root.")
 @click.option("--webhook-url", "webhook_urls", multiple=True, help="Send signed batch.* events here (repeatable).")
@@ -120,6 +130,7 @@ def serve(
     requests_per_second: float | None,
     max_requests: int | None,
     max_batch_bytes: int | None,
+    max_file_bytes: int | None,
     should_retry_header: bool,
     dialect: str | None,
     webhook_urls: tuple[str, ...],
@@ -129,10 +140,7 @@ def serve(
     """Serve the emulator until interrupted."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     timing = Timing() if requests_per_second is None else Timing(requests_per_second=requests_per_second)
-    limits = Limits(
-        **({"batch_max_requests": max_requests} if max_requests else {}),
-        **({"batch_max_bytes": max_batch_bytes} if max_batch_bytes else {}),
-    )
+    limits = _limits(max_requests, max_batch_bytes, max_file_bytes)
     config = EmulatorConfig(
         host=host,
         port=port,
@@ -192,18 +200,25 @@ async def _serve(config: EmulatorConfig) -> None:
     show_default=True,
     help="The batch endpoint.",
 )
-@click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit.")
-@click.option("--max-batch-bytes", type=int, default=None, help="Raise the batch input size limit.")
+@click.option("--max-requests", type=POSITIVE, default=None, help="Raise the per-batch request limit.")
+@click.option("--max-batch-bytes", type=POSITIVE, default=None, help="Raise the batch input size limit.")
+@click.option("--model", "models", multiple=True, help="Accept only these model names (repeatable), as serve does.")
 @click.option("--json", "as_json", is_flag=True, help="Print the errors as JSON lines.")
-def validate(path: Path, endpoint: str, max_requests: int | None, max_batch_bytes: int | None, as_json: bool) -> None:
+def validate(
+    path: Path,
+    endpoint: str,
+    max_requests: int | None,
+    max_batch_bytes: int | None,
+    models: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Check a batch input file exactly as the server does; exit 1 when it has errors."""
     from .batch_input import validate_batch_input
 
-    limits = Limits(
-        **({"batch_max_requests": max_requests} if max_requests else {}),
-        **({"batch_max_bytes": max_batch_bytes} if max_batch_bytes else {}),
+    known = frozenset(models)
+    report = validate_batch_input(
+        path, endpoint, _limits(max_requests, max_batch_bytes), known_model=known.__contains__ if known else None
     )
-    report = validate_batch_input(path, endpoint, limits)
     for error in report.errors:
         if as_json:
             click.echo(
@@ -245,7 +260,7 @@ def validate(path: Path, endpoint: str, max_requests: int | None, max_batch_byte
 )
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--scenario", type=str, default=None, help="A bundled scenario name or a scenario file.")
-@click.option("--max-requests", type=int, default=None, help="Raise the per-batch request limit.")
+@click.option("--max-requests", type=POSITIVE, default=None, help="Raise the per-batch request limit.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
 def run(
     path: Path,
@@ -260,7 +275,7 @@ def run(
     """Process a batch input file offline through the same engine and fake model."""
     from .offline import run_offline
 
-    limits = Limits(**({"batch_max_requests": max_requests} if max_requests else {}))
+    limits = _limits(max_requests, None)
     show = sys.stdout.isatty() if progress is None else progress
     with contextlib.ExitStack() as stack:
         callback = None

@@ -38,6 +38,7 @@ def test_serve_help_lists_every_option():
         "--api-key",
         "--log-level",
         "--scenario",
+        "--max-file-bytes",
     ):
         assert re.search(rf"^\s+{option}\b", result.stdout, re.MULTILINE), option
 
@@ -122,6 +123,17 @@ def test_validate_limits_are_options(tmp_path):
     assert refused.exit_code == 1
     assert [orjson.loads(line)["code"] for line in refused.stdout.splitlines()] == ["too_many_requests"]
     assert invoke("validate", path, "--max-requests", "6").exit_code == 0
+
+
+def test_validate_model_list_is_strict_like_the_server(tmp_path):
+    path = tmp_path / "models.jsonl"
+    path.write_bytes(jsonl([chat_line("a", model="gpt-4o-mini")]))
+    assert invoke("validate", path).exit_code == 0
+    refused = invoke("validate", path, "--model", "gpt-4o", "--json")
+    assert refused.exit_code == 1
+    [problem] = [orjson.loads(line) for line in refused.stdout.splitlines()]
+    assert (problem["code"], problem["line"], problem["param"]) == ("model_not_found", 1, "body.model")
+    assert invoke("validate", path, "--model", "gpt-4o", "--model", "gpt-4o-mini").exit_code == 0
 
 
 def test_validate_a_missing_file_is_a_usage_error(tmp_path):

@@ -89,3 +89,54 @@ def test_port_0_picks_a_free_port_and_two_servers_coexist():
     assert codes == [0, 0]
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", first_port)) != 0, "the port is still served after the stop"
+
+
+def test_max_file_bytes_and_env_variables_configure_serve():
+    import os
+
+    import openai
+
+    env = {**os.environ, "BATCH_EMULATOR_SERVE_SEED": "7"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--max-file-bytes", "1000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    url, _ = _ready(process)
+    try:
+        client = openai.OpenAI(base_url=url + "/v1", api_key="k", max_retries=0)
+        first = client.files.create(file=("ok.jsonl", b"x" * 1000), purpose="batch")
+        assert first.bytes == 1000
+        try:
+            client.files.create(file=("big.jsonl", b"x" * 1001), purpose="batch")
+        except openai.BadRequestError as exc:
+            assert exc.code == "file_too_large"
+        else:
+            raise AssertionError("a file over --max-file-bytes was accepted")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+
+    flagged, flagged_url, _ = _serve("--port", "0", "--seed", "7")
+    try:
+        same = openai.OpenAI(base_url=flagged_url + "/v1", api_key="k").files.create(
+            file=("ok.jsonl", b"x" * 1000), purpose="batch"
+        )
+    finally:
+        flagged.send_signal(signal.SIGINT)
+        flagged.communicate(timeout=15)
+    assert same.id == first.id  # BATCH_EMULATOR_SERVE_SEED=7 worked like --seed 7
+
+
+def test_serve_rejects_a_non_positive_limit():
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", "--max-file-bytes", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--max-file-bytes" in result.stderr and "x>=1" in result.stderr
