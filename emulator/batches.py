@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ from .scenario import BatchPlan, ScenarioEngine, token_limit_error
 from .schemas import BATCH_ENDPOINTS
 from .storage import BlobWriter, ExistingFile
 from .validation import as_string, expires_after, metadata, one_of, require
+
+MSG_BATCH_BROKEN = "The batch could not be processed further because of an internal error."
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -336,6 +339,9 @@ class BatchesService:
         runner = self._runner(record, work)
         try:
             runner.advance_to(at)
+        except Exception as exc:  # a bug or lost input: end this batch, keep the server serving
+            self._broken(record, exc, at)
+            return
         finally:
             work.close()
         for entry in runner.fired:
@@ -343,9 +349,23 @@ class BatchesService:
         if (progress["cursor_line"], len(progress["delayed"])) != before:
             self._save(record)
 
+    def _broken(self, record: dict[str, Any], exc: Exception, at: float) -> None:
+        """An in-progress batch that cannot go on: keep the error for the test that caused it (like a failing
+        request handler) and fail the batch, so reads and the clock keep working."""
+        self.backend.handler_errors.append(
+            {"method": "BATCH", "path": record["id"], "error": repr(exc), "traceback": traceback.format_exc()}
+        )
+        work = self._work(record)
+        for path in (work.out_path, work.err_path):
+            path.unlink(missing_ok=True)
+        error = {"code": "server_error", "message": MSG_BATCH_BROKEN, "param": None, "line": None}
+        self._fail(record, [error], at)
+
     def _progress(self, batch_id: str, at: float) -> None:
         record = self._record(batch_id)
         self._catch_up(record, at)
+        if record["status"] != "in_progress":
+            return
         progress = record["progress"]
         if progress["cursor_line"] < record["request_counts"]["total"] or progress["delayed"]:
             self._schedule_progress(record)
@@ -374,6 +394,8 @@ class BatchesService:
     def _deadline(self, batch_id: str, at: float) -> None:
         record = self._record(batch_id)
         self._catch_up(record, at)
+        if record["status"] in batch_state.TERMINAL:
+            return
         if record["status"] == "in_progress":
             work = self._work(record)
             try:

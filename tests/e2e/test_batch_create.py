@@ -325,3 +325,31 @@ def test_an_input_file_expiring_mid_run_does_not_stop_the_batch(client, batch_em
     assert done.status == "completed" and done.request_counts.completed == 20
     assert len(parse_jsonl(client.files.content(done.output_file_id).content)) == 20
     assert batch_emulator.handler_errors() == []
+
+
+def test_a_batch_that_breaks_mid_run_fails_alone_and_the_server_keeps_serving(client, batch_emulator, monkeypatch):
+    from emulator.processor import LineRunner
+
+    real_advance = LineRunner.advance_to
+
+    def advance_to(self, at):
+        if self.record["metadata"] and self.record["metadata"].get("break") == "yes":
+            raise OSError("the disk went away")
+        return real_advance(self, at)
+
+    monkeypatch.setattr(LineRunner, "advance_to", advance_to)
+    data = chat_batch_file(3)
+    file = client.files.create(file=("in.jsonl", data), purpose="batch")
+    broken = client.batches.create(
+        input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h", metadata={"break": "yes"}
+    )
+    fine = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+    batch_emulator.run_until_idle()
+
+    failed = client.batches.retrieve(broken.id)
+    assert failed.status == "failed" and failed.errors.data[0].code == "server_error"
+    assert failed.failed_at is not None and failed.output_file_id is None
+    assert client.batches.retrieve(fine.id).status == "completed"
+    assert len(client.batches.list().data) == 2
+    errors = batch_emulator.take_handler_errors()
+    assert [(e["path"], "the disk went away" in e["error"]) for e in errors] == [(broken.id, True)]
