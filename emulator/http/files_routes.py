@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass, field
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 
 from ..dialects.openai import file_list_wire, file_wire
 from ..errors import InvalidRequest, missing_parameter
-from ..files import PendingFile
+from ..files import MAX_FILENAME_LENGTH, PendingFile, check_filename, check_purpose
 from ..validation import int_in_range, one_of, query_int
 from .faults import apply_fault
 from .keys import ENTRY, backend_of, json_response, owner_of
@@ -18,6 +19,12 @@ from .keys import ENTRY, backend_of, json_response, owner_of
 CHUNK = 256 * 1024
 PATH_IN_FILENAME = re.compile(r'filename="[^"]*[\\/]')
 FIELD_LIMIT = 4096
+# One header line of a form part. aiohttp's default (8190 bytes) cuts off a Content-Disposition line whose
+# filename has a few thousand characters before the filename check can report its length.
+PART_HEADER_LIMIT = 64 * 1024
+PART_HEADER_COUNT = 32
+ANCHOR = "expires_after[anchor]"
+SECONDS = "expires_after[seconds]"
 MSG_BAD_MULTIPART = "Could not parse the multipart form data of the request."
 
 
@@ -35,9 +42,9 @@ def _ttl(anchor: str | None, seconds: str | None) -> int | None:
     if anchor is None and seconds is None:
         return None
     if anchor is None:
-        raise missing_parameter("expires_after[anchor]")
+        raise missing_parameter(ANCHOR)
     if seconds is None:
-        raise missing_parameter("expires_after[seconds]")
+        raise missing_parameter(SECONDS)
     if anchor != "created_at":
         raise InvalidRequest(
             f"Invalid value: '{anchor}'. Supported values are: 'created_at'.",
@@ -55,59 +62,121 @@ def _ttl(anchor: str | None, seconds: str | None) -> int | None:
     return int_in_range(number, "expires_after.seconds", 3600, 2_592_000)
 
 
-async def create_file(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    owner = owner_of(request)
+@dataclass(slots=True)
+class _Form:
+    """A `POST /v1/files` form as it arrives: its text fields (the first of each name wins) and the file,
+    streamed to a temporary blob that is only kept once every field has been read and checked."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    filename: str = ""
+    pending: PendingFile | None = None
+    fault_asked: bool = False
+
+    def discard(self) -> None:
+        if self.pending is not None:
+            self.pending.writer.abort()
+
+
+async def _check(request: web.Request, form: _Form, *, final: bool) -> web.StreamResponse | None:
+    """Ask the scenario for a fault on the upload (once) and check its parameters.
+
+    Called when the file part starts if `purpose` came before it (so a bad request fails before its bytes are
+    read; the expiry is then only checked if both of its fields are in), and always once the form is read.
+    Returns a fault's response, raises the 400 of the first bad parameter, or returns None.
+    """
+    fields = form.fields
+    if "purpose" not in fields:
+        raise missing_parameter("purpose")
+    if not form.fault_asked:
+        form.fault_asked = True
+        fault = await apply_fault(request, request[ENTRY], purpose=fields["purpose"])
+        if fault is not None:
+            return fault
+    anchor, seconds = fields.get(ANCHOR), fields.get(SECONDS)
+    ttl = _ttl(anchor, seconds) if final or (anchor is not None and seconds is not None) else None
+    purpose = check_purpose(fields["purpose"])
+    filename = check_filename(form.filename, purpose)
+    if final and form.pending is not None:
+        form.pending.purpose, form.pending.filename, form.pending.ttl = purpose, filename, ttl
+    return None
+
+
+async def _read_form(request: web.Request, form: _Form) -> web.StreamResponse | None:
+    """Read every part, streaming the file to disk; returns a fault's response if one fired on the way."""
+    files = backend_of(request).files
+    reader = MultipartReader(
+        request.headers,
+        request.content,
+        client_max_size=request.client_max_size,
+        max_field_size=PART_HEADER_LIMIT,
+        max_headers=PART_HEADER_COUNT,
+    )
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise InvalidRequest(MSG_BAD_MULTIPART)
+        if part.name == "file":
+            if form.pending is not None:
+                raise InvalidRequest("Only one file may be uploaded per request.", param="file")
+            form.filename = part.filename or ""
+            if PATH_IN_FILENAME.search(part.headers.get("Content-Disposition", "")):
+                form.filename = "/" + form.filename  # a directory part was sent (and unescaped away): reject it
+            if "purpose" in form.fields:
+                fault = await _check(request, form, final=False)
+                if fault is not None:
+                    return fault
+            form.pending = PendingFile(
+                form.filename, "", None, owner_of(request), files.blobs.writer(), files.limits.file_max_bytes
+            )
+            while chunk := await part.read_chunk(CHUNK):
+                form.pending.write(chunk)
+        elif part.name:
+            text = await _field_text(part)
+            form.fields.setdefault(part.name, text)
+    return None
+
+
+def _unreadable(exc: BaseException) -> InvalidRequest:
+    """The 400 for a form aiohttp could not parse."""
+    line = exc.args[0] if isinstance(exc, LineTooLong) and exc.args else b""
+    if isinstance(line, str):
+        line = line.encode()
+    if b"filename" in line.lower():  # the part's Content-Disposition line (its start) is too long to parse
+        return InvalidRequest(
+            f"Invalid 'filename': string too long. Expected a string with maximum length {MAX_FILENAME_LENGTH}, "
+            f"but got a string of more than {PART_HEADER_LIMIT} bytes instead.",
+            param="file",
+            code="string_above_max_length",
+        )
+    if isinstance(exc, HttpProcessingError):
+        return InvalidRequest(f"{MSG_BAD_MULTIPART} {exc.message}", param="file")
+    return InvalidRequest(MSG_BAD_MULTIPART)
+
+
+async def create_file(request: web.Request) -> web.StreamResponse:
+    """Upload a file. The form's fields may come in any order; the file is streamed to a temporary blob as it
+    arrives and discarded if a check fails or a scenario fault fires once the rest of the form is in."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidRequest(
             f"Invalid Content-Type header ({request.content_type}), expected multipart/form-data.",
             code="invalid_content_type",
         )
-    fields: dict[str, str] = {}
-    pending: PendingFile | None = None
+    form = _Form()
     try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                raise InvalidRequest(MSG_BAD_MULTIPART)
-            if part.name == "file":
-                if pending is not None:
-                    raise InvalidRequest("Only one file may be uploaded per request.", param="file")
-                if "purpose" not in fields:
-                    raise InvalidRequest(
-                        "The 'purpose' field must come before the 'file' field in the form.",
-                        param="purpose",
-                        code="missing_required_parameter",
-                    )
-                fault = await apply_fault(request, request[ENTRY], purpose=fields["purpose"])
-                if fault is not None:
-                    return fault  # type: ignore[return-value]
-                ttl = _ttl(fields.get("expires_after[anchor]"), fields.get("expires_after[seconds]"))
-                filename = part.filename or ""
-                if PATH_IN_FILENAME.search(part.headers.get("Content-Disposition", "")):
-                    filename = "/" + filename  # a directory part was sent (and unescaped away): reject it
-                pending = backend.files.begin(purpose=fields["purpose"], filename=filename, ttl=ttl, owner=owner)
-                while chunk := await part.read_chunk(CHUNK):
-                    pending.write(chunk)
-            elif part.name:
-                fields[part.name] = await _field_text(part)
+        fault = await _read_form(request, form)
+        if fault is None and form.pending is not None:
+            fault = await _check(request, form, final=True)
+        if fault is not None:
+            form.discard()
+            return fault
     except (ValueError, AssertionError, asyncio.IncompleteReadError, HttpProcessingError) as exc:
-        if pending is not None:
-            pending.writer.abort()
-        if isinstance(exc, InvalidRequest):
-            raise
-        if isinstance(exc, HttpProcessingError):
-            raise InvalidRequest(f"{MSG_BAD_MULTIPART} {exc.message}", param="file") from None
-        raise InvalidRequest(MSG_BAD_MULTIPART) from None
+        form.discard()
+        raise _unreadable(exc) from None
     except BaseException:
-        if pending is not None:
-            pending.writer.abort()
+        form.discard()
         raise
-    if pending is None:
-        if "purpose" not in fields:
-            raise missing_parameter("purpose")
-        raise missing_parameter("file")
-    return json_response(file_wire(backend.files.finish(pending)))
+    if form.pending is None:
+        raise missing_parameter("purpose" if "purpose" not in form.fields else "file")
+    return json_response(file_wire(backend_of(request).files.finish(form.pending)))
 
 
 async def list_files(request: web.Request) -> web.Response:

@@ -173,7 +173,8 @@ def test_bad_list_parameters_are_400_with_param(client, query, param, code):
     assert (info.value.param, info.value.code) == (param, code)
 
 
-def test_files_disappear_when_the_clock_passes_expires_at(client, batch_emulator):
+def test_files_disappear_when_the_clock_reaches_expires_at(client, batch_emulator):
+    # `expires_at` is the first second the file is gone, as for uploads and a batch's completion window
     short = client.files.create(
         file=("s.jsonl", b"{}\n"), purpose="batch", expires_after={"anchor": "created_at", "seconds": 3600}
     )
@@ -182,6 +183,7 @@ def test_files_disappear_when_the_clock_passes_expires_at(client, batch_emulator
     batch_emulator.advance(3599)
     assert client.files.retrieve(short.id).id == short.id
     batch_emulator.advance(1)
+    assert batch_emulator.now() == short.expires_at
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(short.id)
     assert {f.id for f in client.files.list()} == {default.id, kept.id}

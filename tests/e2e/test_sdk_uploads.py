@@ -132,3 +132,45 @@ async def test_async_chunked_upload(batch_emulator):
             part_size=1000,
         )
         assert (await client.files.content(upload.file.id)).content == data
+
+
+@pytest.mark.parametrize("size", [-1, 0])
+def test_a_size_below_one_byte_names_the_minimum(client, size):
+    with pytest.raises(openai.BadRequestError) as info:
+        _create(client, size)
+    assert info.value.body == {
+        "message": f"Invalid 'bytes': integer below minimum value. Expected a value >= 1, but got {size} instead.",
+        "type": "invalid_request_error",
+        "param": "bytes",
+        "code": "integer_below_min_value",
+    }
+
+
+def test_a_size_above_the_upload_limit_names_the_maximum(client):
+    with pytest.raises(openai.BadRequestError) as info:
+        _create(client, 8 * 1024**3 + 1, purpose="user_data")
+    assert (info.value.param, info.value.code) == ("bytes", "invalid_value")
+    assert "at most 8589934592 bytes" in info.value.message
+
+
+@pytest.mark.parametrize("mime_type", ["image/png", "application/pdf", "text/csv"])
+def test_a_batch_upload_must_declare_a_json_lines_mime_type(client, mime_type):
+    with pytest.raises(openai.BadRequestError) as info:
+        client.uploads.create(bytes=3, filename="in.jsonl", mime_type=mime_type, purpose="batch")
+    assert (info.value.param, info.value.code) == ("mime_type", "invalid_value")
+    assert info.value.body["message"].startswith(
+        f"Invalid 'mime_type': '{mime_type}' is not supported for purpose 'batch'."
+    )
+
+
+@pytest.mark.parametrize(
+    "mime_type", ["application/jsonl", "text/jsonl", "application/json", "Application/JSONL; charset=utf-8"]
+)
+def test_json_lines_mime_types_are_accepted_for_batch(client, mime_type):
+    upload = client.uploads.create(bytes=3, filename="in.jsonl", mime_type=mime_type, purpose="batch")
+    assert upload.status == "pending"
+
+
+def test_other_purposes_accept_any_mime_type(client):
+    upload = client.uploads.create(bytes=3, filename="photo.png", mime_type="image/png", purpose="vision")
+    assert upload.status == "pending"
