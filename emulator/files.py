@@ -1,7 +1,7 @@
 """Files service: create (streamed), retrieve, list, delete, content, and expiry by the clock.
 
 A file record is a dict: id, bytes, created_at, filename, purpose, status, expires_at, owner.
-Its bytes are the blob of the same id. Expired files disappear the moment the clock passes them.
+Its bytes are the blob of the same id. Expired files disappear the moment the clock reaches their `expires_at`.
 """
 
 from __future__ import annotations
