@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
 
+from emulator.errors import InvalidRequest
 from emulator.fake_model.digest import rng_for, sub_digest
-from emulator.fake_model.json_schema import SchemaError, generate
+from emulator.fake_model.json_schema import SchemaTooLarge, instance_for
 from emulator.fake_model.result import ResponseShape
 from emulator.fake_model.text import cut_at_stop, prose, prose_counted
 from emulator.fake_model.tokens import count_tokens, first_tokens
@@ -45,11 +47,11 @@ def json_object_text(digest: bytes, mention: str) -> str:
 
 
 def schema_text(digest: bytes, schema: Mapping[str, Any]) -> str:
-    """Compact JSON of an instance of `schema` (an empty object if the schema cannot be satisfied)."""
+    """Compact JSON of an instance of `schema` (a best-effort one if the schema cannot be satisfied exactly)."""
     try:
-        value = generate(schema, rng_for(sub_digest(digest, "schema")))
-    except SchemaError:
-        value = {}
+        value = instance_for(schema, partial(rng_for, sub_digest(digest, "schema")))
+    except SchemaTooLarge as error:
+        raise InvalidRequest(f"Invalid schema for response_format: {error}.") from None
     return orjson.dumps(value).decode()
 
 

@@ -6,21 +6,47 @@ Covers what structured outputs and tool parameters use in practice: `type` (sing
 `uniqueItems`), `anyOf` / `oneOf` (one branch is chosen; `oneOf` branches are expected to be
 disjoint, as discriminated unions are), `allOf` (merged), `$ref` into `$defs` / `definitions` with a
 depth bound for recursive schemas, string `format`s (date-time, date, time, email, uuid, uri,
-hostname, ipv4, ipv6), `minLength` / `maxLength`, simple `pattern`s, and numeric bounds
-(`minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` in both drafts' forms, `multipleOf`).
+hostname, ipv4, ipv6), `minLength` / `maxLength` (also together with a `pattern` or a `format`),
+simple `pattern`s, and numeric bounds (`minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`
+in both drafts' forms, `multipleOf`).
+
+Size: the generator keeps a tally of the values and characters it writes (see `schema_size`). Past a
+tenth of the limits it stops adding optional parts and takes the smallest branch or type; an optional
+part that would overflow the limits is dropped; anything required that cannot fit raises
+`SchemaTooLarge` before it is built. `instance_for` is what the fake model calls: when the schema cannot
+be satisfied exactly (conflicting bounds, a pattern out of this generator's reach), it builds a
+best-effort instance that still has every required property, instead of failing.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, TypeGuard
 
-from emulator.fake_model.patterns import string_for_pattern
+import orjson
+
+from emulator.fake_model.patterns import pattern_min_length, pattern_search, string_for_pattern
+from emulator.fake_model.schema_size import (
+    MAX_CHARS,
+    MAX_VALUES,
+    Sizer,
+    count,
+    follow_refs,
+    merge,
+    required_names,
+    resolve,
+    type_options,
+    upper,
+    weight,
+)
 from emulator.fake_model.text import WORDS
 
 MAX_DEPTH = 6
+_WORDS = WORDS[96:]
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _FORMATS = {
     "date-time": lambda r: (
         f"20{r.randint(20, 29)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}T"
@@ -28,15 +54,25 @@ _FORMATS = {
     ),
     "date": lambda r: f"20{r.randint(20, 29)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
     "time": lambda r: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z",
-    "email": lambda r: f"{r.choice(WORDS[96:])}.{r.choice(WORDS[96:])}@example.com",
+    "email": lambda r: f"{r.choice(_WORDS)}.{r.choice(_WORDS)}@example.com",
     "uuid": lambda r: _uuid4(r.getrandbits(128)),
-    "uri": lambda r: f"https://example.com/{r.choice(WORDS[96:])}/{r.randint(1, 999)}",
-    "url": lambda r: f"https://example.com/{r.choice(WORDS[96:])}",
-    "hostname": lambda r: f"{r.choice(WORDS[96:])}.example.com",
+    "uri": lambda r: f"https://example.com/{r.choice(_WORDS)}/{r.randint(1, 999)}",
+    "url": lambda r: f"https://example.com/{r.choice(_WORDS)}",
+    "hostname": lambda r: f"{r.choice(_WORDS)}.example.com",
     "ipv4": lambda r: ".".join(str(r.randint(1, 254)) for _ in range(4)),
     "ipv6": lambda r: ":".join(f"{r.getrandbits(16):x}" for _ in range(8)),
 }
-_NON_NULL_TYPES = ("string", "integer", "number", "boolean", "object", "array")
+# The generator's own ceiling: twice the limits a schema is checked against, so that the random extras
+# above an admitted schema's smallest instance always fit.
+_HARD_VALUES = 2 * MAX_VALUES
+_HARD_CHARS = 2 * MAX_CHARS
+_SOFT_VALUES = MAX_VALUES // 10
+_SOFT_CHARS = MAX_CHARS // 10
+_MAX_FALLBACKS = 4
+_SMALL = 1000  # sizes below this are counted after they are built, larger ones checked before
+_FEW_MULTIPLES = 4096
+_MAX_MISSES = 1000  # repeated candidates in a row before `uniqueItems` gives up
+_SKIP = object()
 
 
 def _uuid4(bits: int) -> str:
@@ -50,80 +86,186 @@ class SchemaError(ValueError):
     """The schema cannot be satisfied (or uses something this generator cannot honour)."""
 
 
-def generate(schema: Mapping[str, Any] | bool, rng: random.Random, max_depth: int = MAX_DEPTH) -> Any:
-    """An instance of `schema` chosen with `rng`; the same generator state gives the same instance."""
-    return _Generator(schema, rng, max_depth).value(schema, 0)
+class SchemaTooLarge(SchemaError):
+    """An instance of the schema would be larger than the fake model writes."""
+
+
+def generate(
+    schema: Mapping[str, Any] | bool, rng: random.Random, max_depth: int = MAX_DEPTH, *, lenient: bool = False
+) -> Any:
+    """An instance of `schema` chosen with `rng`; the same generator state gives the same instance.
+
+    Raises `SchemaError` when the schema cannot be satisfied, unless `lenient`, in which case a
+    best-effort value stands in for each part that cannot (`SchemaTooLarge` is raised either way).
+    """
+    return _Generator(schema, rng, max_depth, lenient).value(schema, 0)
+
+
+def instance_for(schema: Mapping[str, Any] | bool, make_rng: Callable[[], random.Random]) -> Any:
+    """An instance of `schema`, or when none can be built exactly, the best-effort one.
+
+    `make_rng` gives a generator in the same starting state each time it is called.
+    """
+    try:
+        return generate(schema, make_rng())
+    except SchemaTooLarge:
+        raise
+    except SchemaError:
+        return generate(schema, make_rng(), lenient=True)
 
 
 class _Generator:
-    def __init__(self, root: Mapping[str, Any] | bool, rng: random.Random, max_depth: int) -> None:
+    def __init__(self, root: Mapping[str, Any] | bool, rng: random.Random, max_depth: int, lenient: bool) -> None:
         self.root = root
         self.rng = rng
         self.max_depth = max_depth
+        self.lenient = lenient
+        self.values = 0
+        self.chars = 0
+        self.tight = False  # only the smallest choices from here on
+        self.fallbacks = 0
+        self._sizer: Sizer | None = None
+
+    # ---- size tally -------------------------------------------------------------------------
+    def spend(self, values: int, chars: int) -> None:
+        self.values += values
+        self.chars += chars
+        if self.values > _SOFT_VALUES or self.chars > _SOFT_CHARS:
+            self.tight = True
+            self.room(0, 0)
+
+    def room(self, values: int, chars: int) -> None:
+        """Raise before building `values` more values and `chars` more characters if they cannot fit."""
+        if self.values + values > _HARD_VALUES or self.chars + chars > _HARD_CHARS:
+            raise SchemaTooLarge(
+                f"an instance of the schema needs more than {MAX_VALUES} values or {MAX_CHARS} characters"
+            )
+
+    def optional(self, make: Callable[[], Any]) -> Any:
+        """`make()`, or `_SKIP` (with the tally restored) when what it builds does not fit."""
+        saved = (self.values, self.chars)
+        try:
+            return make()
+        except SchemaTooLarge:
+            return self.dropped(saved)
+
+    def optional_value(self, schema: Any, depth: int) -> Any:
+        """`optional` for an instance of `schema` (the common case, without building a callable)."""
+        saved = (self.values, self.chars)
+        try:
+            return self.value(schema, depth)
+        except SchemaTooLarge:
+            return self.dropped(saved)
+
+    def dropped(self, saved: tuple[int, int]) -> Any:
+        """Forget a part that did not fit; only the smallest choices follow. Too many such parts: give up."""
+        if self.fallbacks >= _MAX_FALLBACKS:
+            raise SchemaTooLarge("an instance of the schema does not fit the limits")
+        self.fallbacks += 1
+        self.values, self.chars = saved
+        self.tight = True
+        return _SKIP
+
+    def decide(self, first: Callable[[], Any], smallest: Callable[[], Any]) -> Any:
+        """The randomly chosen option, or the smallest one when the chosen one does not fit."""
+        value = self.optional(first)
+        return smallest() if value is _SKIP else value
+
+    @property
+    def sizer(self) -> Sizer:
+        if self._sizer is None:
+            self._sizer = Sizer(self.root)
+        return self._sizer
+
+    def fail(self, message: str, fallback: Any) -> Any:
+        if self.lenient:
+            return fallback
+        raise SchemaError(message)
 
     # ---- dispatch -------------------------------------------------------------------------
     def value(self, schema: Mapping[str, Any] | bool, depth: int) -> Any:
         if schema is True or schema == {}:
-            return self.rng.choice(WORDS[96:])
+            return self.word_value()
         if schema is False or not isinstance(schema, Mapping):
-            raise SchemaError("schema 'false' has no instances")
+            return self.null_value(self.fail("schema 'false' has no instances", None))
         if depth > self.max_depth + 20:
-            raise SchemaError("schema recursion has no finite instance")
+            return self.null_value(self.fail("schema recursion has no finite instance", None))
         if "$ref" in schema:
             target = self.resolve(str(schema["$ref"]))
+            if target is None:
+                return self.word_value()
             rest = {k: v for k, v in schema.items() if k != "$ref"}
-            return self.value(_merge(target, rest) if rest else target, depth + 1)
+            return self.value(merge(target, rest) if rest else target, depth + 1)
         if "const" in schema:
-            return schema["const"]
+            return self.literal(schema["const"])
         if "enum" in schema and isinstance(schema["enum"], list) and schema["enum"]:
-            return self.rng.choice(schema["enum"])
-        if "allOf" in schema:
+            return self.literal(self.rng.choice(schema["enum"]))
+        if "allOf" in schema and isinstance(schema["allOf"], list):
             merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
             for part in schema["allOf"]:
-                merged = _merge(merged, self.deref(part))
-            return self.value(merged, depth)
-        for key in ("anyOf", "oneOf"):
-            if key in schema and isinstance(schema[key], list) and schema[key]:
-                rest = {k: v for k, v in schema.items() if k != key}
-                branch = self.pick_branch(schema[key], depth)
-                return self.value(_merge(rest, self.deref(branch)) if rest else branch, depth + 1)
-        kind = self.pick_type(schema, depth)
-        if kind == "null":
-            return None
-        if kind == "boolean":
-            return self.rng.random() < 0.5
-        if kind == "integer":
-            return self.integer(schema)
-        if kind == "number":
-            return self.number(schema)
+                merged = merge(merged, self.deref(part))
+            return self.value(merged, depth + 1 if "allOf" in merged else depth)
+        if "anyOf" in schema or "oneOf" in schema:
+            for key in ("anyOf", "oneOf"):
+                if isinstance(schema.get(key), list) and schema[key]:
+                    return self.union(schema, key, depth)
+        declared = schema.get("type")
+        if type(declared) is str and "nullable" not in schema:
+            return self.typed(schema, declared, depth)
+        kinds = type_options(schema)
+        if len(kinds) == 1:
+            return self.typed(schema, kinds[0], depth)
+        if self.tight:
+            return self.typed(schema, self.smallest_type(schema, kinds), depth)
+        chosen = self.pick_type(kinds, depth)
+        return self.decide(
+            partial(self.typed, schema, chosen, depth),
+            lambda: self.typed(schema, self.smallest_type(schema, kinds), depth),
+        )
+
+    def typed(self, schema: Mapping[str, Any], kind: str, depth: int) -> Any:
         if kind == "string":
             return self.string(schema)
+        if kind == "object":
+            return self.object(schema, depth)
         if kind == "array":
             return self.array(schema, depth)
-        return self.object(schema, depth)
+        value: Any
+        if kind == "integer":
+            value = self.integer(schema)
+        elif kind == "number":
+            value = self.number(schema)
+        elif kind == "boolean":
+            value = self.rng.random() < 0.5
+        elif kind == "null":
+            value = None
+        else:
+            return self.object(schema, depth)
+        self.spend(1, 5)
+        return value
+
+    def union(self, schema: Mapping[str, Any], key: str, depth: int) -> Any:
+        """One branch of an `anyOf` / `oneOf`, merged with the keywords beside it."""
+        branches: list[Any] = schema[key]
+        rest = {k: v for k, v in schema.items() if k != key}
+
+        def build(branch: Any) -> Any:
+            return self.value(merge(rest, self.deref(branch)) if rest else branch, depth + 1)
+
+        if self.tight:
+            return build(self.smallest_branch(branches, rest))
+        return self.decide(
+            lambda: build(self.pick_branch(branches, depth)), lambda: build(self.smallest_branch(branches, rest))
+        )
 
     def resolve(self, ref: str) -> Any:
-        if not ref.startswith("#"):
-            raise SchemaError(f"only local references are supported: {ref}")
-        node: Any = self.root
-        for raw in ref[1:].split("/"):
-            if not raw:
-                continue
-            key = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                raise SchemaError(f"unresolvable reference: {ref}")
-        return node
+        target = resolve(self.root, ref)
+        if target is None:
+            return self.fail(f"unresolvable reference: {ref}", None)
+        return target
 
     def deref(self, schema: Any) -> Any:
-        seen = 0
-        while isinstance(schema, Mapping) and set(schema) == {"$ref"} and seen < 32:
-            schema = self.resolve(str(schema["$ref"]))
-            seen += 1
-        return schema
+        return follow_refs(self.root, schema)
 
     def pick_branch(self, branches: list[Any], depth: int) -> Any:
         if depth >= self.max_depth:
@@ -132,24 +274,11 @@ class _Generator:
                 return terminal[0]
         return self.rng.choice(branches)
 
-    def pick_type(self, schema: Mapping[str, Any], depth: int) -> str:
-        declared = schema.get("type")
-        if isinstance(declared, list):
-            options = [str(t) for t in declared] or list(_NON_NULL_TYPES)
-        elif isinstance(declared, str):
-            options = [declared]
-        elif "properties" in schema or "required" in schema or "additionalProperties" in schema:
-            options = ["object"]
-        elif "items" in schema or "prefixItems" in schema or "minItems" in schema:
-            options = ["array"]
-        elif any(k in schema for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")):
-            options = ["number"]
-        else:
-            options = ["string"]
-        if schema.get("nullable") is True and "null" not in options:
-            options.append("null")
-        if len(options) == 1:
-            return options[0]
+    def smallest_branch(self, branches: list[Any], rest: dict[str, Any]) -> Any:
+        options = [(merge(rest, self.deref(b)) if rest else b, ()) for b in branches]
+        return branches[self.sizer.least(options, 0)[0]]
+
+    def pick_type(self, options: list[str], depth: int) -> str:
         non_null = [t for t in options if t != "null"]
         if "null" in options and (depth >= self.max_depth or not non_null or self.rng.random() < 0.25):
             return "null"
@@ -159,11 +288,27 @@ class _Generator:
                     return simple
         return self.rng.choice(non_null)
 
+    def smallest_type(self, schema: Mapping[str, Any], kinds: list[str]) -> str:
+        return min(kinds, key=lambda kind: weight(self.sizer.size_as(schema, kind, (), 0)))
+
     # ---- scalars --------------------------------------------------------------------------
+    def word_value(self) -> str:
+        word = self.rng.choice(_WORDS)
+        self.spend(1, len(word) + 3)
+        return word
+
+    def null_value(self, value: None) -> None:
+        self.spend(1, 5)
+        return value
+
+    def literal(self, value: Any) -> Any:
+        self.spend(1, len(value) + 3 if isinstance(value, str) else 2)
+        return value
+
     def integer(self, schema: Mapping[str, Any]) -> int:
         low, high = _bounds(schema, integer=True)
         step = schema.get("multipleOf")
-        if isinstance(step, int | float) and not isinstance(step, bool) and step > 0:
+        if _is_number(step) and step > 0:
             if float(step).is_integer():
                 unit = int(step)
                 first = math.ceil(low / unit) if low is not None else None
@@ -185,20 +330,20 @@ class _Generator:
         if high is None:
             high = low + 100
         if low > high:
-            raise SchemaError("integer bounds leave no value")
+            return int(self.fail("integer bounds leave no value", low))
         return self.rng.randint(low, high)
 
     def number(self, schema: Mapping[str, Any]) -> float | int:
         low, high = _bounds(schema, integer=False)
         step = schema.get("multipleOf")
-        if isinstance(step, int | float) and not isinstance(step, bool) and step > 0:
+        if _is_number(step) and step > 0:
             return self.multiple_of_number(float(step), low, high, integer=False)
         exclusive_low = _exclusive(schema, "minimum")
         exclusive_high = _exclusive(schema, "maximum")
         lo = low if low is not None else (min(0.0, high - 100.0) if high is not None else 0.0)
         hi = high if high is not None else lo + 100.0
         if lo > hi:
-            raise SchemaError("number bounds leave no value")
+            return float(self.fail("number bounds leave no value", lo))
         for _ in range(16):
             value = round(lo + (hi - lo) * self.rng.random(), 3)
             if (lo < value or (not exclusive_low and lo == value)) and (
@@ -208,13 +353,22 @@ class _Generator:
         middle = (lo + hi) / 2
         if (lo < middle < hi) or (lo == hi and not exclusive_low and not exclusive_high):
             return middle
-        raise SchemaError("number bounds leave no value")
+        return float(self.fail("number bounds leave no value", middle))
 
     def multiple_of_number(self, step: float, low: float | None, high: float | None, *, integer: bool) -> float | int:
-        first = math.ceil(low / step) if low is not None else (math.floor(high / step) - 10 if high is not None else 0)
-        last = math.floor(high / step) if high is not None else first + 10
-        candidates = list(range(first, last + 1))
-        self.rng.shuffle(candidates)
+        fallback = low if low is not None else high if high is not None else 0
+        try:
+            first = (
+                math.ceil(low / step) if low is not None else (math.floor(high / step) - 10 if high is not None else 0)
+            )
+            last = math.floor(high / step) if high is not None else first + 10
+        except (OverflowError, ValueError):
+            return float(self.fail("no multiple of the step fits the bounds", fallback))
+        if last - first < _FEW_MULTIPLES:
+            candidates = list(range(first, last + 1))
+            self.rng.shuffle(candidates)
+        else:  # too many to list: draw some
+            candidates = [self.rng.randint(first, last) for _ in range(64)]
         for k in candidates[:64]:
             value = k * step
             if integer and not float(value).is_integer():
@@ -224,28 +378,65 @@ class _Generator:
             if not float(value / step).is_integer():
                 continue
             return int(value) if integer or float(value).is_integer() else value
-        raise SchemaError("no multiple of the step fits the bounds")
+        return float(self.fail("no multiple of the step fits the bounds", fallback))
 
     def string(self, schema: Mapping[str, Any]) -> str:
-        min_length = int(schema.get("minLength", 0) or 0)
-        max_length = schema.get("maxLength")
-        fmt = schema.get("format")
+        min_length = count(schema, "minLength") if "minLength" in schema else 0
+        max_length = upper(schema, "maxLength") if "maxLength" in schema else None
+        declared = schema.get("format")
+        fmt = declared if type(declared) is str and declared in _FORMATS else None
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
+            self.room(1, max(min_length, pattern_min_length(pattern)) + 3)
+            value = self.pattern_string(pattern, fmt, min_length, max_length)
+        else:
+            if min_length > _SMALL:
+                self.room(1, min_length + 3)
+            formatted = self.format_string(fmt, min_length, max_length) if fmt is not None else None
+            value = formatted if formatted is not None else self.words(min_length, max_length)
+        self.spend(1, len(value) + 3)
+        return value
+
+    def pattern_string(self, pattern: str, fmt: str | None, min_length: int, max_length: int | None) -> str:
+        if fmt is not None:  # a value of the format that also matches the pattern
+            candidate = self.format_string(fmt, min_length, max_length)
+            if candidate is not None and pattern_search(pattern, candidate):
+                return candidate
+        if min_length == 0 and max_length is None:
             for _ in range(8):
-                candidate = string_for_pattern(pattern, self.rng)
-                if candidate is not None and _length_ok(candidate, min_length, max_length):
-                    return candidate
-            raise SchemaError(f"cannot produce a string for pattern {pattern!r}")
-        if isinstance(fmt, str) and fmt in _FORMATS:
-            value = str(_FORMATS[fmt](self.rng))
-            if _length_ok(value, min_length, max_length):
-                return value
-        words = [self.rng.choice(WORDS[96:]) for _ in range(self.rng.randint(1, 3))]
-        value = " ".join(words)
-        while len(value) < min_length:
-            value += " " + self.rng.choice(WORDS[96:])
-        if isinstance(max_length, int) and len(value) > max_length:
+                found = string_for_pattern(pattern, self.rng)
+                if found is not None:
+                    return found
+        else:
+            found = string_for_pattern(pattern, self.rng, min_length, max_length)
+            if found is not None:
+                return found
+        if self.lenient:  # the pattern without the lengths, else the lengths without the pattern
+            found = string_for_pattern(pattern, self.rng)
+            return found if found is not None else self.words(min_length, max_length)
+        raise SchemaError(f"cannot produce a string for pattern {pattern!r}")
+
+    def format_string(self, fmt: str, min_length: int, max_length: int | None) -> str | None:
+        """A value of `fmt` within the lengths, lengthened where the format allows; None when none fits."""
+        value = str(_FORMATS[fmt](self.rng))
+        if len(value) < min_length:
+            value = _lengthen(fmt, value, min_length - len(value), self.rng)
+        if _length_ok(value, min_length, max_length):
+            return value
+        return None
+
+    def words(self, min_length: int, max_length: int | None) -> str:
+        choice = self.rng.choice
+        value = " ".join([choice(_WORDS) for _ in range(self.rng.randint(1, 3))])
+        if len(value) < min_length:
+            parts = [value]
+            length = len(value)
+            while length < min_length:
+                word = choice(_WORDS)
+                parts.append(word)
+                length += len(word) + 1
+            value = " ".join(parts)
+        if max_length is not None and len(value) > max_length:
             value = value[:max_length].rstrip() if max_length > 0 else ""
             if len(value) < min_length:
                 value = value.ljust(min_length, "x")
@@ -258,51 +449,86 @@ class _Generator:
         items = schema.get("items", {})
         if isinstance(items, list):  # draft 4-7 tuple form
             prefix, items = items, schema.get("additionalItems", {})
-        min_items = int(schema.get("minItems", 0) or 0)
-        max_items = schema.get("maxItems")
-        high = int(max_items) if isinstance(max_items, int) else max(min_items, len(prefix)) + 3
+        min_items = count(schema, "minItems") if "minItems" in schema else 0
+        max_items = upper(schema, "maxItems") if "maxItems" in schema else None
+        high = max_items if max_items is not None else max(min_items, len(prefix)) + 3
         low = min_items
         if depth >= self.max_depth:
             high = max(low, min(high, len(prefix)))
         if low > high:
-            raise SchemaError("array bounds leave no length")
-        count = self.rng.randint(low, min(high, low + 3))
+            high = self.fail("array bounds leave no length", low)
+        if low > _SMALL:
+            self.room(low + 1, 2 * low + 2)
+        self.spend(1, 2)
+        count_ = low if self.tight else self.rng.randint(low, min(high, low + 3))
         unique = schema.get("uniqueItems") is True
+        seen: set[bytes] = set()
         out: list[Any] = []
         for i in range(len(prefix)):
-            if len(out) >= count and len(out) >= min_items:
+            if len(out) >= count_ and len(out) >= min_items:
                 break
-            out.append(self.value(prefix[i], depth + 1))
-        attempts = 0
-        while len(out) < count:
+            item = self.item(prefix[i], depth, len(out) < min_items)
+            if item is _SKIP:
+                return out
+            out.append(item)
+            if unique:
+                seen.add(_unique_key(item))
+        attempts = misses = 0
+        while len(out) < count_:
             if items is False:
                 break
-            candidate = self.value(items, depth + 1)
+            saved = (self.values, self.chars)
+            candidate = self.item(items, depth, len(out) < min_items)
+            if candidate is _SKIP:
+                break
             attempts += 1
-            if unique and candidate in out:
-                if attempts > count * 8:
+            if unique:
+                key = _unique_key(candidate)
+                if key in seen:
+                    self.values, self.chars = saved
+                    misses += 1
+                    if attempts <= count_ * 8 and misses <= _MAX_MISSES:
+                        continue
                     if len(out) >= min_items:
                         break
-                    raise SchemaError("cannot find enough unique items")
-                continue
+                    if not self.lenient:
+                        raise SchemaError("cannot find enough unique items")
+                    # lenient: a repeated item stands in for the missing distinct ones
+                else:
+                    misses = 0
+                    seen.add(key)
             out.append(candidate)
         return out
 
+    def item(self, schema: Any, depth: int, required: bool) -> Any:
+        return self.value(schema, depth + 1) if required else self.optional_value(schema, depth + 1)
+
     def object(self, schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
-        properties = schema.get("properties") or {}
-        required = [str(name) for name in schema.get("required") or []]
-        out: dict[str, Any] = {}
-        for name, sub in properties.items():
-            if name in required:
-                continue
-            if depth < self.max_depth and self.rng.random() < 0.6 and not (_mentions_ref(sub) and depth > 1):
-                out[name] = None  # placeholder keeps declaration order
-        chosen = set(required) | set(out)
+        declared = schema.get("properties")
+        properties: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
+        required = required_names(schema)
+        needed = set(required)
+        min_properties = count(schema, "minProperties") if "minProperties" in schema else 0
+        if min_properties > _SMALL:
+            self.room(min_properties + 1, 2)
+        self.spend(1, 2)
+        chosen = set(needed)
+        if not self.tight:
+            for name, sub in properties.items():
+                if name in needed:
+                    continue
+                if depth < self.max_depth and self.rng.random() < 0.6 and not (_mentions_ref(sub) and depth > 1):
+                    chosen.add(name)
         result: dict[str, Any] = {}
         for name in list(properties) + [n for n in required if n not in properties]:
             if name in chosen:
-                result[name] = self.value(properties.get(name, {}), depth + 1)
-        min_properties = int(schema.get("minProperties", 0) or 0)
+                sub_schema = properties.get(name, {})
+                if name in needed:
+                    result[name] = self.value(sub_schema, depth + 1)
+                else:
+                    item = self.optional_value(sub_schema, depth + 1)
+                    if item is not _SKIP:
+                        result[name] = item
         for name in properties:
             if len(result) >= min_properties:
                 break
@@ -318,18 +544,37 @@ class _Generator:
         return result
 
 
-def _merge(base: Mapping[str, Any], extra: Any) -> dict[str, Any]:
-    merged = dict(base)
-    if not isinstance(extra, Mapping):
-        return merged
-    for key, value in extra.items():
-        if key == "properties" and isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
-            merged[key] = {**merged[key], **value}
-        elif key == "required" and isinstance(merged.get(key), list) and isinstance(value, list):
-            merged[key] = list(dict.fromkeys([*merged[key], *value]))
-        else:
-            merged[key] = value
-    return merged
+def _lengthen(fmt: str, value: str, missing: int, rng: random.Random) -> str:
+    """`value` made at least `missing` characters longer without leaving `fmt`, when the format has room."""
+    filler = "".join(rng.choices(_LETTERS, k=missing))
+    if fmt == "email":
+        local, _, domain = value.partition("@")
+        return f"{local}{filler}@{domain}"
+    if fmt in ("uri", "url"):
+        return value + filler
+    if fmt == "hostname":
+        labels = [filler[i : i + 60] for i in range(0, len(filler), 60)]
+        longer = ".".join([*labels, value])
+        return longer if len(longer) <= 253 else value
+    if fmt in ("date-time", "time"):  # more digits of a second's fraction
+        digits = "".join(rng.choices("0123456789", k=max(missing - 1, 1)))
+        return f"{value[:-1]}.{digits}Z"
+    return value
+
+
+def _unique_key(value: Any) -> bytes:
+    """Equal keys for values JSON Schema's `uniqueItems` counts as equal (1 and 1.0 are; true and 1 are not)."""
+    return orjson.dumps(_integral(value), option=orjson.OPT_SORT_KEYS)
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
 
 
 def _mentions_ref(schema: Any) -> bool:
@@ -343,28 +588,39 @@ def _mentions_ref(schema: Any) -> bool:
 def _exclusive(schema: Mapping[str, Any], which: str) -> bool:
     key = "exclusiveMinimum" if which == "minimum" else "exclusiveMaximum"
     value = schema.get(key)
-    return value is True or (isinstance(value, int | float) and not isinstance(value, bool))
+    return value is True or _is_number(value)
 
 
 def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[float | None, float | None]:
     """The tightest lower and upper bounds; for integers exclusive bounds become the next inclusive integer."""
-    minimum: Any = schema.get("minimum")
-    maximum: Any = schema.get("maximum")
+    minimum = _finite(schema.get("minimum"))
+    maximum = _finite(schema.get("maximum"))
     ex_min: Any = schema.get("exclusiveMinimum")
     ex_max: Any = schema.get("exclusiveMaximum")
+    ex_min_value = _finite(ex_min) if ex_min is not None else None
+    ex_max_value = _finite(ex_max) if ex_max is not None else None
     lows: list[float] = []
     highs: list[float] = []
-    if _is_number(minimum):
-        exclusive = ex_min is True
-        lows.append(_above(float(minimum)) if integer and exclusive else float(minimum))
-    if _is_number(ex_min):
-        lows.append(_above(float(ex_min)) if integer else float(ex_min))
-    if _is_number(maximum):
-        exclusive = ex_max is True
-        highs.append(_below(float(maximum)) if integer and exclusive else float(maximum))
-    if _is_number(ex_max):
-        highs.append(_below(float(ex_max)) if integer else float(ex_max))
+    if minimum is not None:
+        lows.append(_above(minimum) if integer and ex_min is True else minimum)
+    if ex_min_value is not None:
+        lows.append(_above(ex_min_value) if integer else ex_min_value)
+    if maximum is not None:
+        highs.append(_below(maximum) if integer and ex_max is True else maximum)
+    if ex_max_value is not None:
+        highs.append(_below(ex_max_value) if integer else ex_max_value)
     return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def _finite(value: Any) -> float | None:
+    """`value` as a finite float, or None when it is no number (or too large for one)."""
+    if value is None or not _is_number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _above(value: float) -> float:
@@ -377,12 +633,12 @@ def _below(value: float) -> float:
     return float(math.ceil(value) - 1)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _length_ok(value: str, min_length: int, max_length: Any) -> bool:
-    return len(value) >= min_length and (not isinstance(max_length, int) or len(value) <= max_length)
+def _length_ok(value: str, min_length: int, max_length: int | None) -> bool:
+    return len(value) >= min_length and (max_length is None or len(value) <= max_length)
 
 
 def json_schema_of(response_format: Any) -> Mapping[str, Any] | None:

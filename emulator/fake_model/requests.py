@@ -4,7 +4,9 @@ Each check raises an `emulator.errors.EmulatorError` whose message, `param` and 
 real API's wording (`Missing required parameter: 'messages'.`, `Invalid 'n': integer below minimum
 value. ...`, `Unrecognized request argument supplied: foo`, ...). Unknown parameters and the model are
 checked first, then required fields, then optional fields in the body's own order, so the same body
-always reports the same problem.
+always reports the same problem. A JSON schema (structured outputs, function parameters) whose
+smallest instance is larger than the fake model writes is refused here too, the way the real API
+refuses a schema it cannot use (see `schema_size`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from emulator.errors import InvalidRequest, NotFound, invalid_type, invalid_value, missing_parameter
+from emulator.fake_model.schema_size import size_problem
 
 CHAT = "/v1/chat/completions"
 COMPLETIONS = "/v1/completions"
@@ -253,6 +256,14 @@ def check_tools(body: Mapping[str, Any], *, nested: bool) -> None:
                     else invalid_type(f"{prefix}.name", "a string", name)
                 )
             names.add(name)
+            parameters = holder.get("parameters")
+            problem = size_problem(parameters) if isinstance(parameters, Mapping) else None
+            if problem is not None:
+                raise InvalidRequest(
+                    f"Invalid schema for function '{name}': {problem}",
+                    param=f"{prefix}.parameters",
+                    code="invalid_function_parameters",
+                )
     choice = body.get("tool_choice")
     if choice is None:
         return
@@ -303,6 +314,14 @@ def check_format(value: Any, param: str, *, nested: bool) -> None:
     schema = holder.get("schema")
     if schema is not None and not isinstance(schema, Mapping):
         raise invalid_type(f"{prefix}.schema", "an object", schema)
+    problem = size_problem(schema) if schema is not None else None
+    if problem is not None:
+        # chat reports the whole `response_format` with no code; responses names the schema itself
+        raise InvalidRequest(
+            f"Invalid schema for response_format '{holder['name']}': {problem}",
+            param=param if nested else f"{param}.schema",
+            code=None if nested else "invalid_json_schema",
+        )
 
 
 # ---- per-endpoint checks ------------------------------------------------------------------------

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
 
+from emulator.errors import InvalidRequest
 from emulator.fake_model.digest import rng_for, sub_digest
-from emulator.fake_model.json_schema import SchemaError, generate
+from emulator.fake_model.json_schema import SchemaTooLarge, instance_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,9 @@ def arguments_for(function: FunctionSpec, digest: bytes) -> str:
     if function.parameters is None:
         return "{}"
     try:
-        value = generate(function.parameters, rng_for(sub_digest(digest, "args:" + function.name)))
-    except SchemaError:
-        value = {}
+        value = instance_for(function.parameters, partial(rng_for, sub_digest(digest, "args:" + function.name)))
+    except SchemaTooLarge as error:
+        raise InvalidRequest(
+            f"Invalid schema for function '{function.name}': {error}.", code="invalid_function_parameters"
+        ) from None
     return orjson.dumps(value).decode()

@@ -62,6 +62,24 @@ def test_a_malformed_line_body_lands_in_the_error_file_with_the_synchronous_erro
     assert line["response"]["body"]["error"]["code"] == "integer_above_max_value"
 
 
+def test_a_line_whose_schema_demands_a_huge_instance_lands_in_the_error_file(client, batch_emulator):
+    good = {**CASES["chat"].body, "n": 1}
+    huge = {"type": "array", "items": {"type": "string"}, "minItems": 100_000_000}
+    bad = {**good, "response_format": {"type": "json_schema", "json_schema": {"name": "tags", "schema": huge}}}
+    done, output, errors = run_batch(client, batch_emulator, "/v1/chat/completions", [good, bad])
+    assert done.status == "completed"
+    assert done.request_counts.model_dump() == {"total": 2, "completed": 1, "failed": 1}
+    assert list(output) == ["line-0"] and list(errors) == ["line-1"]
+    response = errors["line-1"]["response"]
+    assert response["status_code"] == 400
+    error = response["body"]["error"]
+    assert (error["type"], error["param"], error["code"]) == ("invalid_request_error", "response_format", None)
+    assert error["message"].startswith("Invalid schema for response_format 'tags': In context=()")
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(**bad)
+    assert response["body"] == info.value.response.json()
+
+
 def test_a_batch_of_embeddings_keeps_the_float_vectors_of_each_line(client, batch_emulator):
     bodies = [{"model": "text-embedding-3-large", "input": text, "encoding_format": "float"} for text in ("a", "b")]
     done, output, _ = run_batch(client, batch_emulator, "/v1/embeddings", bodies)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
 import openai
 import pytest
@@ -187,6 +188,61 @@ def test_unknown_parameter_and_bad_json_are_rejected(client):
     )
     assert response.status_code == 400
     assert "could not parse the JSON body" in response.json()["error"]["message"]
+
+
+HUGE_TAGS = {
+    "type": "object",
+    "properties": {"tags": {"type": "array", "items": {"type": "string"}, "minItems": 100_000_000}},
+    "required": ["tags"],
+    "additionalProperties": False,
+}
+HUGE_TEXT = {"type": "string", "minLength": 1_000_000_000}
+
+
+def test_a_schema_demanding_a_huge_instance_is_refused_at_once_and_the_server_keeps_serving(client):
+    started = time.perf_counter()
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=_ask(),
+            response_format={"type": "json_schema", "json_schema": {"name": "tags", "schema": HUGE_TAGS}},
+        )
+    body = info.value.response.json()
+    check_schema(body, "ErrorResponse")
+    assert (body["error"]["type"], body["error"]["param"], body["error"]["code"]) == (
+        "invalid_request_error",
+        "response_format",
+        None,
+    )
+    assert body["error"]["message"] == (
+        "Invalid schema for response_format 'tags': In context=('properties', 'tags'), "
+        "the smallest instance has 100000001 JSON values, which exceeds the limit of 100000."
+    )
+    with pytest.raises(openai.BadRequestError) as info:
+        client.responses.create(
+            model="gpt-4o-mini",
+            input="Write at length.",
+            text={"format": {"type": "json_schema", "name": "essay", "schema": HUGE_TEXT}},
+        )
+    assert (info.value.type, info.value.param, info.value.code) == (
+        "invalid_request_error",
+        "text.format.schema",
+        "invalid_json_schema",
+    )
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=_ask(),
+            tools=[{"type": "function", "function": {"name": "tag", "parameters": HUGE_TAGS}}],
+        )
+    assert (info.value.type, info.value.param, info.value.code) == (
+        "invalid_request_error",
+        "tools[0].function.parameters",
+        "invalid_function_parameters",
+    )
+    assert time.perf_counter() - started < 5
+    answer = client.chat.completions.create(**{**CHAT, "n": 1})  # the server still answers
+    assert answer.choices[0].message.content
 
 
 def test_inference_calls_are_journaled_and_need_a_key(client, batch_emulator):
