@@ -8,8 +8,15 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import settings
 
 from tests.support.webhooks import Receiver, running_receiver
+
+# Property tests draw the same examples on every run, so a red CI run always reproduces;
+# `pytest --hypothesis-profile=explore` draws fresh ones to hunt for new failures.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("repeatable")
 
 
 def chat_line(custom_id: str, text: str = "Say hello", model: str = "gpt-4o-mini", **body: Any) -> dict[str, Any]:

@@ -44,6 +44,8 @@ INFINITE = 1 << 62  # the width of an unbounded repeat
 _NATURAL_LIMIT = 10_000
 _LENGTH_SLACK = 8  # how far above the shortest allowed length a length-bound string may go
 _MAX_LENGTHS_TRIED = 28
+# A random split of a length may land in a gap (`(_x+)*` matches 0 or at least 2 characters): retry it.
+_SPLITS_PER_LENGTH = 8
 
 # Node kinds of the parsed form: (kind, min width, max width, natural max width, payload...).
 _LIT, _CHARS, _AT, _SEQ, _ALT, _REP, _UNSUPPORTED = range(7)
@@ -237,9 +239,8 @@ def _sized(parsed: _Pattern, rng: random.Random, min_length: int, max_length: in
         lengths += list(range(top, max(low, top - _LENGTH_SLACK) - 1, -1))
     boundary = bool(parsed.anchors & _BOUNDARIES)
     for length in dict.fromkeys(lengths[:_MAX_LENGTHS_TRIED]):
-        try:
-            text = _fill(parsed.root, length, rng)
-        except (_NoFit, _Unsupported, RecursionError, IndexError):
+        text = _fill_any(parsed.root, length, rng)
+        if text is None:
             continue
         missing = min_length - len(text)
         if missing > 0:
@@ -249,6 +250,18 @@ def _sized(parsed: _Pattern, rng: random.Random, min_length: int, max_length: in
             text = text + filler if pad_back else filler + text
         if min_length <= len(text) <= ceiling and parsed.compiled.search(text):
             return text
+    return None
+
+
+def _fill_any(root: Node, n: int, rng: random.Random) -> str | None:
+    """A string of exactly `n` characters from `root`, trying a few random splits; None when none fits."""
+    for _ in range(_SPLITS_PER_LENGTH):
+        try:
+            return _fill(root, n, rng)
+        except _NoFit:
+            continue
+        except (_Unsupported, RecursionError, IndexError):
+            return None
     return None
 
 
