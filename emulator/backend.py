@@ -21,6 +21,7 @@ from .scenario import ScenarioEngine, ScenarioRegistry
 from .scheduler import Scheduler
 from .storage import open_storage
 from .uploads import UploadsService
+from .videos import VideosService
 from .webhooks import WebhookService
 
 DEFAULT_IDLE_LIMIT = 172_800.0
@@ -46,6 +47,7 @@ class Backend:
         self.files = FilesService(self.store, self.blobs, self.clock, self.ids, self.config.limits)
         self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, self.config.limits, self.files)
         self.batches = BatchesService(self)
+        self.videos = VideosService(self)
         self.webhooks = WebhookService(self)
         self._restore_meta()
         self.clock.on_change = self._save_clock
@@ -97,11 +99,12 @@ class Backend:
         return ran
 
     def run_until_idle(self, max_seconds: float = DEFAULT_IDLE_LIMIT) -> int:
-        """Jump from event to event until no batch is active, or `max_seconds` of virtual time passed."""
+        """Jump from event to event until no batch is active and no video is rendering, or `max_seconds` of
+        virtual time passed. A video's completion is an event, though no timer runs for it."""
         limit = self.clock.now() + max_seconds
         ran = self.run_due()
-        while self.batches.any_active():
-            due = self.scheduler.next_due()
+        while (video_due := self.videos.next_completion()) is not None or self.batches.any_active():
+            due = min((t for t in (self.scheduler.next_due(), video_due) if t is not None), default=None)
             if due is None or due > limit:
                 break
             before = (self.clock.now(), due)
@@ -119,7 +122,7 @@ class Backend:
     def reset(
         self, *, start_time: float | None = None, seed: int | None = None, clock_mode: ClockMode | None = None
     ) -> None:
-        """Wipe files, batches, uploads, journal, scenarios registered at run time and scenario counters; the
+        """Wipe files, batches, uploads, videos, journal, scenarios registered at run time and scenario counters; the
         clock returns to its start and the scenario chosen at startup is active again.
 
         `start_time`, `seed` and `clock_mode` restart with other values than the configured ones for this run

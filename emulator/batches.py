@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import batch_state
 from .batch_input import validate_batch_input
 from .errors import MSG_CANNOT_CANCEL, Conflict, InvalidRequest, batch_not_found, file_not_found, invalid_value
+from .paging import cursor_page
 from .processor import LineRunner, WorkFiles, slot_end, truncate_to
 from .scenario import BatchPlan, ScenarioEngine, token_limit_error
 from .schemas import BATCH_ENDPOINTS
@@ -177,13 +178,10 @@ class BatchesService:
         """An owner's batches (those `where` keeps, when given), newest first, after the batch id `after`."""
         records = [r for r in self.store.values(KIND) if r.get("owner") == owner and (where is None or where(r))]
         records.reverse()
-        if after is not None:
-            positions = [i for i, record in enumerate(records) if record["id"] == after]
-            records = records[positions[0] + 1 :] if positions else []
-        page = records[:limit]
+        page, has_more = cursor_page(records, limit=limit, after=after)
         for record in page:
             self.sync(record)
-        return page, len(records) > limit
+        return page, has_more
 
     def any_active(self) -> bool:
         return any(r["status"] in batch_state.ACTIVE for r in self.store.values(KIND))

@@ -146,6 +146,16 @@ def invalid_value(param: str, message: str) -> InvalidRequest:
     return InvalidRequest(message, param=param, code="invalid_value")
 
 
+def string_too_long(name: str, maximum: int, length: int, *, param: str | None = None) -> InvalidRequest:
+    """The real API's 400 for a string over its maximum length; `param` defaults to the quoted `name`."""
+    return InvalidRequest(
+        f"Invalid '{name}': string too long. Expected a string with maximum length {maximum}, "
+        f"but got a string with length {length} instead.",
+        param=name if param is None else param,
+        code="string_above_max_length",
+    )
+
+
 def invalid_type(param: str, expected: str, got: object) -> InvalidRequest:
     return InvalidRequest(
         f"Invalid type for '{param}': expected {expected}, but got {json_type_name(got)} instead.",

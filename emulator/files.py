@@ -20,8 +20,10 @@ from .errors import (
     file_not_found,
     invalid_value,
     missing_parameter,
+    string_too_long,
 )
 from .ids import IdFactory
+from .paging import cursor_page
 from .schemas import NOT_DOWNLOADABLE_PURPOSES, UPLOAD_PURPOSES
 from .storage import BlobStore, BlobWriter, FinishedBytes, MetadataStore
 
@@ -62,12 +64,7 @@ def check_filename(filename: str, purpose: str) -> str:
     if not filename:
         raise InvalidRequest("The uploaded file must have a filename.", param="file", code="invalid_value")
     if len(filename) > MAX_FILENAME_LENGTH:
-        raise InvalidRequest(
-            f"Invalid 'filename': string too long. Expected a string with maximum length {MAX_FILENAME_LENGTH}, "
-            f"but got a string with length {len(filename)} instead.",
-            param="file",
-            code="string_above_max_length",
-        )
+        raise string_too_long("filename", MAX_FILENAME_LENGTH, len(filename), param="file")
     if any(ch in filename for ch in "/\\\x00") or any(ord(ch) < 32 for ch in filename) or filename in (".", ".."):
         raise InvalidRequest(
             "Invalid 'filename': it must be a plain file name without directories or control characters.",
@@ -186,10 +183,7 @@ class FilesService:
         records = [r for r in self.visible(owner, purpose) if where is None or where(r)]
         if order == "desc":
             records.reverse()
-        if after is not None:
-            positions = [i for i, record in enumerate(records) if record["id"] == after]
-            records = records[positions[0] + 1 :] if positions else []
-        return records[:limit], len(records) > limit
+        return cursor_page(records, limit=limit, after=after)
 
     def purge_expired(self) -> int:
         now = self.clock.now()

@@ -417,7 +417,8 @@ class EmulatorHandle:
         return self._remote.set_time(when)
 
     def run_until_idle(self, max_seconds: float | None = None) -> dict[str, Any]:
-        """Jump from event to event until no batch is active (or `max_seconds` of virtual time passed)."""
+        """Jump from event to event until no batch is active and no video is rendering (or `max_seconds` of
+        virtual time passed)."""
         return self._remote.run_until_idle(max_seconds)
 
     # -- state ----------------------------------------------------------------------------------

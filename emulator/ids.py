@@ -1,6 +1,7 @@
 """Seeded, resettable id factory producing ids in the real API's shapes.
 
-`file-` + 24 base62, `batch_` + 32 hex, `upload_` + 32 hex, `part_` + 32 hex. The n-th id of a kind is a
+`file-` + 24 base62, `batch_` + 32 hex, `upload_` + 32 hex, `part_` + 32 hex, `video_` + 32 hex, and
+Anthropic's request ids `req_011C` + 20 base62 (the shape of the `request-id` its API sends). The n-th id of a kind is a
 hash of (seed, kind, n), so a run replays exactly, and the counters can be saved and restored so a
 restarted server never hands out an id twice. Per-line ids (`batch_req_…`) use `derived_hex` instead,
 so they depend only on their inputs.
@@ -38,9 +39,11 @@ class IdFactory:
     def _hex(self, kind: str) -> str:
         return self._digest(kind).hex()[:32]
 
+    def _base62(self, kind: str, length: int) -> str:
+        return "".join(BASE62[b % 62] for b in self._digest(kind)[:length])
+
     def file(self) -> str:
-        digest = self._digest("file")
-        return "file-" + "".join(BASE62[b % 62] for b in digest[:24])
+        return "file-" + self._base62("file", 24)
 
     def batch(self) -> str:
         return "batch_" + self._hex("batch")
@@ -50,6 +53,12 @@ class IdFactory:
 
     def part(self) -> str:
         return "part_" + self._hex("part")
+
+    def video(self) -> str:
+        return "video_" + self._hex("video")
+
+    def request(self) -> str:
+        return "req_011C" + self._base62("request", 20)
 
     def uuid(self) -> str:
         h = self._hex("uuid")

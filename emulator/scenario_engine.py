@@ -82,12 +82,16 @@ def default_headers(status: int) -> dict[str, str]:
     return {}
 
 
+def given_fields(spec: ErrorSpec | None) -> dict[str, Any]:
+    """The fields a rule's `error` sets explicitly (even to null)."""
+    if spec is None:
+        return {}
+    return {name: getattr(spec, name) for name in spec.model_fields_set}
+
+
 def error_object(status: int, spec: ErrorSpec | None) -> dict[str, Any]:
     """`default_error(status)` with the fields the rule set explicitly (even to null) replaced."""
-    error = default_error(status)
-    if spec is not None:
-        error.update({name: getattr(spec, name) for name in spec.model_fields_set})
-    return error
+    return {**default_error(status), **given_fields(spec)}
 
 
 def token_limit_error(model: str | None, organization: str = "org-emulator") -> dict[str, Any]:
@@ -130,6 +134,8 @@ class HttpFault:
     - no status and no fault (a "pass" step, a delay only, or a rule without effects): the request proceeds
       normally; the rule is still reported so the journal shows which rule let it through.
     - `rule`: the label of the rule that fired, e.g. "http[0]" or "http[1].sequence[2]", for the journal.
+    - `error_fields`: the fields of `body`'s error the rule set itself; a dialect with its own error envelope
+      fills the others with its own defaults for the status.
     """
 
     status: int | None
@@ -138,6 +144,7 @@ class HttpFault:
     delay_ms: int
     fault: str | None
     rule: str
+    error_fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +332,8 @@ def _http_fault(label: str, effect: HttpEffect) -> HttpFault:
         headers.pop(name.lower(), None)
         if value is not None:
             headers[name.lower()] = str(value)
-    return HttpFault(effect.status, body, headers, effect.delay_ms, effect.fault, label)
+    given = given_fields(effect.error)
+    return HttpFault(effect.status, body, headers, effect.delay_ms, effect.fault, label, given)
 
 
 @dataclass(slots=True)

@@ -1,9 +1,10 @@
 """Where records and bytes live: a metadata store (memory, or SQLite under --data-dir) and a blob directory.
 
-Records are plain JSON-able dicts grouped by kind ("files", "uploads", "parts", "batches"), kept in
-insertion order. The SQLite store writes each change through before the call returns, so an
-acknowledged record survives a kill. Blobs are written to a temporary name and renamed into place
-once complete (atomic), so a reader never sees half a file.
+Records are plain JSON-able dicts grouped by kind ("files", "uploads", "parts", "batches", the webhook
+settings and deliveries), kept in insertion order. The SQLite store writes each change through before the call
+returns, so an acknowledged record survives a kill; `put_many` writes several records in one transaction, so a
+kill keeps all of them or none. Blobs are written to a temporary name and renamed into place once complete
+(atomic), so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import orjson
 
+UPSERT = (
+    "INSERT INTO records (kind, key, data) VALUES (?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET data=excluded.data"
+)
+
 
 class MetadataStore(Protocol):
     def put(self, kind: str, key: str, record: dict[str, Any]) -> None: ...
+    def put_many(self, kind: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None: ...
     def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
     def delete(self, kind: str, key: str) -> None: ...
     def values(self, kind: str) -> Iterator[dict[str, Any]]: ...
@@ -39,6 +45,12 @@ class MemoryStore:
 
     def put(self, kind: str, key: str, record: dict[str, Any]) -> None:
         self._kinds.setdefault(kind, {})[key] = record
+
+    def put_many(self, kind: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Put several (key, record) pairs. Only the dicts change here, also when a subclass calls this after
+        writing the pairs itself."""
+        for key, record in records:
+            MemoryStore.put(self, kind, key, record)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         return self._kinds.get(kind, {}).get(key)
@@ -75,12 +87,20 @@ class SqliteStore(MemoryStore):
             super().put(kind, key, orjson.loads(data))
 
     def put(self, kind: str, key: str, record: dict[str, Any]) -> None:
-        self._db.execute(
-            "INSERT INTO records (kind, key, data) VALUES (?, ?, ?)"
-            " ON CONFLICT(kind, key) DO UPDATE SET data=excluded.data",
-            (kind, key, orjson.dumps(record)),
-        )
+        self._db.execute(UPSERT, (kind, key, orjson.dumps(record)))
         super().put(kind, key, record)
+
+    def put_many(self, kind: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Put several (key, record) pairs in one transaction: a kill keeps all of them or none."""
+        pairs = list(records)
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(UPSERT, [(kind, key, orjson.dumps(record)) for key, record in pairs])
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        super().put_many(kind, pairs)
 
     def delete(self, kind: str, key: str) -> None:
         self._db.execute("DELETE FROM records WHERE kind=? AND key=?", (kind, key))

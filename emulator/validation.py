@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import InvalidRequest, invalid_type, invalid_value, missing_parameter
+from .errors import InvalidRequest, invalid_type, invalid_value, missing_parameter, string_too_long
 
 
 def require(body: Mapping[str, Any], name: str, prefix: str = "") -> Any:
@@ -86,12 +86,7 @@ def metadata(value: Any, param: str = "metadata") -> dict[str, str] | None:
         if not isinstance(item, str):
             raise invalid_type(f"{param}.{key}", "a string", item)
         if len(item) > 512:
-            raise InvalidRequest(
-                f"Invalid '{param}.{key}': string too long. Expected a string with maximum length 512, "
-                f"but got a string with length {len(item)} instead.",
-                param=f"{param}.{key}",
-                code="string_above_max_length",
-            )
+            raise string_too_long(f"{param}.{key}", 512, len(item))
     return dict(value)
 
 

@@ -15,6 +15,13 @@ wait for deliveries deterministically.
 
 The batch's scenario may shape each delivery (`webhooks` rules): a virtual delay, duplicate copies with the
 same `webhook-id`, a spoiled first attempt (wrong signature, stale timestamp, truncated body), or a drop.
+
+Every delivery is written to the metadata store when it is decided and after each attempt (see
+`webhook_ledger`), together with the endpoints and secret set at run time. A service started on a store that
+holds them (a restart under --data-dir) takes the settings back and schedules each pending delivery at the
+virtual time its next attempt was due, so retries go on where they stopped, with the same webhook-id, body
+and signature. An attempt cut off by a kill before its answer was saved is made again, identical. Deliveries
+are keyed by event and endpoint, so a batch whose ending is replayed after a restart does not deliver twice.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import orjson
 from .batch_state import TERMINAL
 from .dialects.openai import batch_wire
 from .ids import derived_hex
+from .webhook_ledger import WebhookLedger
 
 if TYPE_CHECKING:
     from .backend import Backend
@@ -72,7 +80,8 @@ class Delivery:
     `source` is "openai" (account-level, signed, any failure retried) or "url" (a batch's own `webhook_url`,
     unsigned, retried on 5xx and timeouts). `message_id` is the `webhook-id` header: the same on every retry and
     every duplicate copy, so receivers can deduplicate. `copy` is 0 for the original and n for the nth copy a
-    scenario adds; `corrupt` spoils the first attempt; `rule` names the scenario rule that shaped it.
+    scenario adds; `corrupt` spoils the first attempt; `rule` names the scenario rule that shaped it. `due` is the
+    virtual time of the next attempt while one is scheduled.
     """
 
     key: str
@@ -92,6 +101,17 @@ class Delivery:
     rule: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
     state: str = "pending"
+    due: float | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field as JSON-able data (the body as text: it is always JSON)."""
+        record = dataclasses.asdict(self)
+        record["body"] = self.body.decode()
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Delivery:
+        return cls(**{**record, "body": record["body"].encode(), "backoff": tuple(record["backoff"])})
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -105,6 +125,7 @@ class Delivery:
             "copy": self.copy,
             "rule": self.rule,
             "state": self.state,
+            "next_attempt_at": self.due,
             "attempts": list(self.attempts),
             "body": orjson.loads(self.body),
         }
@@ -141,38 +162,63 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 class WebhookService:
-    """Turns terminal batch transitions into deliveries and runs their attempts by the clock."""
+    """Turns terminal batch transitions into deliveries and runs their attempts by the clock.
+
+    Starts from what the metadata store holds: the run-time settings and the deliveries of an earlier run.
+    """
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        config = backend.config
-        self.secret = check_secret(config.webhook_secret) if config.webhook_secret else default_secret(config.seed)
-        self.endpoints: list[str] = list(config.webhook_urls)
-        self.timeout = config.webhook_timeout
+        self.timeout = backend.config.webhook_timeout
         self.sender: Sender | None = None
+        self.ledger = WebhookLedger(backend.store)
         self.deliveries: list[Delivery] = []
+        self._known: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._generation = 0
+        self._use_startup_settings()
+        self._restore()
         backend.batches.listeners.append(self.on_batch)
 
     # -- configuration --------------------------------------------------------------------------
 
+    def _use_startup_settings(self) -> None:
+        """The endpoints and secret of the command line (or config), the secret derived from the seed if none."""
+        config = self.backend.config
+        self.endpoints: list[str] = list(config.webhook_urls)
+        self.secret = check_secret(config.webhook_secret) if config.webhook_secret else default_secret(config.seed)
+
     def configure(self, *, endpoints: list[str] | None = None, secret: str | None = None) -> None:
-        if endpoints is not None:
-            self.endpoints = list(endpoints)
+        """Set the endpoints and/or the secret until the next reset (kept in the store, so across restarts)."""
         if secret is not None:
             self.secret = check_secret(secret)
+        if endpoints is not None:
+            self.endpoints = list(endpoints)
+        self.ledger.save_settings(endpoints=endpoints, secret=secret)
 
     def reset(self) -> None:
-        """Forget deliveries and attempts in flight; endpoints and secret return to the configured ones."""
-        config = self.backend.config
+        """Forget deliveries and attempts in flight; endpoints and secret return to the configured ones.
+
+        The backend clears the store first, which takes the stored settings and deliveries with it."""
         self._generation += 1
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
         self.deliveries.clear()
-        self.endpoints = list(config.webhook_urls)
-        self.secret = check_secret(config.webhook_secret) if config.webhook_secret else default_secret(config.seed)
+        self._known.clear()
+        self._use_startup_settings()
+
+    def _restore(self) -> None:
+        """Take back the run-time settings and deliveries of an earlier run; schedule the pending ones."""
+        settings = self.ledger.settings()
+        self.endpoints = list(settings.get("endpoints", self.endpoints))
+        self.secret = settings.get("secret", self.secret)
+        for record in self.ledger.deliveries():
+            delivery = Delivery.from_record(record)
+            self.deliveries.append(delivery)
+            self._known.add(delivery.key)
+            if delivery.state == "pending" and delivery.due is not None:
+                self._schedule(delivery, delivery.due)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -245,7 +291,11 @@ class WebhookService:
             self._enqueue(record, delivery, at)
 
     def _enqueue(self, record: dict[str, Any], delivery: Delivery, at: float) -> None:
-        """Apply the batch's scenario to a new delivery (drop, delay, corrupt, duplicate), then schedule it."""
+        """Apply the batch's scenario to a new delivery (drop, delay, corrupt, duplicate), then schedule it.
+
+        A delivery decided before (a batch's ending replayed after a restart) is left as it is."""
+        if delivery.key in self._known:
+            return
         engine = self.backend.batches.engine_for(record)
         effect = None
         if engine is not None:
@@ -253,25 +303,35 @@ class WebhookService:
                 event=delivery.event_type, url=delivery.url, source=delivery.source, key=delivery.key
             )
         if effect is None:
-            self.deliveries.append(delivery)
-            self._schedule(delivery, at)
+            self._begin([delivery], at)
             return
         delivery.rule = effect.rule
         if effect.drop:
             delivery.state = "dropped"
-            self.deliveries.append(delivery)
+            self._keep([delivery])
             self._record(delivery, {"attempt": 0, "time": at, "status": None, "error": None, "outcome": "dropped"})
             return
-        due = at + effect.delay_seconds
         delivery.corrupt = effect.corrupt
-        self.deliveries.append(delivery)
-        self._schedule(delivery, due)
-        for copy in range(1, effect.duplicate + 1):
-            twin = dataclasses.replace(delivery, key=f"{delivery.key}:copy{copy}", copy=copy, corrupt=None, attempts=[])
-            self.deliveries.append(twin)
-            self._schedule(twin, due)
+        twins = [
+            dataclasses.replace(delivery, key=f"{delivery.key}:copy{copy}", copy=copy, corrupt=None, attempts=[])
+            for copy in range(1, effect.duplicate + 1)
+        ]
+        self._begin([delivery, *twins], at + effect.delay_seconds)
+
+    def _begin(self, deliveries: list[Delivery], due: float) -> None:
+        """Schedule the first attempt of new deliveries (a delivery and its copies) and keep them."""
+        for delivery in deliveries:
+            self._schedule(delivery, due)
+        self._keep(deliveries)
+
+    def _keep(self, deliveries: list[Delivery]) -> None:
+        """Add new deliveries to the log, stored in one write so that a delivery never lacks its copies."""
+        self.ledger.save_deliveries([delivery.to_record() for delivery in deliveries])
+        self.deliveries.extend(deliveries)
+        self._known.update(delivery.key for delivery in deliveries)
 
     def _schedule(self, delivery: Delivery, due: float) -> None:
+        delivery.due = due
         generation = self._generation
         self.backend.scheduler.call_at(
             due, f"webhook:{delivery.key}", lambda at: self._attempt(delivery, at, generation)
@@ -343,9 +403,11 @@ class WebhookService:
             attempt["corrupt"] = delivery.corrupt
         delivery.attempts.append(attempt)
         delivery.state = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
-        self._record(delivery, attempt)
+        delivery.due = None
         if outcome == "retry":
             self._schedule(delivery, at + delivery.backoff[number - 1])
+        self.ledger.save_deliveries([delivery.to_record()])
+        self._record(delivery, attempt)
 
     def _record(self, delivery: Delivery, attempt: dict[str, Any]) -> None:
         """One journal entry per attempt (or per dropped delivery)."""

@@ -3,7 +3,8 @@
 Images are tiny valid PNGs (8x8, one colour derived from the prompt), returned as `b64_json` or, with
 `response_format: "url"`, as a `data:image/png;base64,…` URL that works without a network.
 gpt-image models always answer in base64 and report token usage, as the real ones do.
-Videos come back as a finished `video` object.
+A video answer is the finished `video` object, as a batch line holds it; the synchronous endpoint queues a
+job instead (`emulator.videos`) and takes only its validated fields from here.
 """
 
 from __future__ import annotations

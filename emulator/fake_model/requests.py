@@ -3,15 +3,19 @@
 Each check raises an `emulator.errors.EmulatorError` whose message, `param` and `code` follow the
 real API's wording (`Missing required parameter: 'messages'.`, `Invalid 'n': integer below minimum
 value. ...`, `Unrecognized request argument supplied: foo`, ...). Unknown parameters and the model are
-checked first, then required fields, then optional fields in the body's own order, so the same body
-always reports the same problem. A JSON schema (structured outputs, function parameters) whose
-smallest instance is larger than the fake model writes is refused here too, the way the real API
-refuses a schema it cannot use (see `schema_size`).
+checked first, then required fields with what they hold (chat messages and their content parts,
+responses input items, moderation and embedding inputs), then optional fields in the body's own order,
+so the same body always reports the same problem. Image options are checked against the values the
+model takes (sizes, qualities, `n`) where the OpenAPI document names them for that model; a model it
+does not describe keeps only the checks every model shares. A JSON schema (structured outputs,
+function parameters) whose smallest instance is larger than the fake model writes is refused here
+too, the way the real API refuses a schema it cannot use (see `schema_size`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import InvalidRequest, NotFound, invalid_type, invalid_value, missing_parameter
@@ -93,11 +97,95 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     VIDEOS: frozenset({"input_reference", "model", "prompt", "seconds", "size"}),
 }
+# Besides `input`, what gives /v1/responses something to answer.
+_INPUT_ALTERNATIVES = ("previous_response_id", "prompt", "conversation")
 # Chat and legacy completions reject strangers with the older wording and no param.
 _LEGACY_WORDING = frozenset({CHAT, COMPLETIONS})
 MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 VIDEO_SECONDS = ("4", "8", "12")
 VIDEO_SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+
+# `input` item types of /v1/responses: those of the OpenAPI document (its beta agent items included) and of the
+# SDK, sorted as the real API lists them.
+RESPONSE_ITEM_TYPES: tuple[str, ...] = tuple(
+    sorted(
+        _words(
+            """
+            additional_tools agent_message apply_patch_call apply_patch_call_output code_interpreter_call compaction
+            compaction_trigger computer_call computer_call_output configuration_update custom_tool_call
+            custom_tool_call_output file_search_call function_call function_call_output image_generation_call
+            item_reference local_shell_call local_shell_call_output mcp_approval_request mcp_approval_response mcp_call
+            mcp_list_tools message multi_agent_call multi_agent_call_output program program_output reasoning shell_call
+            shell_call_output tool_search_call tool_search_output web_search_call
+            """
+        )
+    )
+)
+# Fields an item of these types cannot do without (only those the real API is known to insist on).
+RESPONSE_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "function_call": ("call_id", "name", "arguments"),
+    "function_call_output": ("output",),
+    "custom_tool_call": ("call_id", "name", "input"),
+    "custom_tool_call_output": ("call_id", "output"),
+    "item_reference": ("id",),
+}
+# Message roles and content part types in the order the real API lists them.
+RESPONSE_ROLES = ("assistant", "system", "developer", "user")
+_RESPONSE_PART_TYPES = (
+    "input_text",
+    "input_image",
+    "input_audio",
+    "output_text",
+    "refusal",
+    "input_file",
+    "computer_screenshot",
+    "summary_text",
+    "encrypted_content",
+)
+_TEXT_PART_FIELDS = {"input_text": ("text",), "output_text": ("text",), "refusal": ("refusal",)}
+# Chat content part types as the real API lists them; each but `audio` needs a field named after its type.
+_CHAT_PART_TYPES = ("text", "image_url", "input_audio", "refusal", "audio", "file")
+
+# Image options. The sizes a model takes where the OpenAPI document lists them (gpt-image-2 takes any WIDTHxHEIGHT
+# within limits not checked here, so it has no entry), and, for a body that names no model, every size the
+# endpoint's enum lists.
+_GPT_IMAGE_SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
+IMAGE_SIZES: dict[str, tuple[str, ...]] = {
+    "dall-e-2": ("256x256", "512x512", "1024x1024"),
+    "dall-e-3": ("1024x1024", "1024x1792", "1792x1024"),
+    **dict.fromkeys(("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"), _GPT_IMAGE_SIZES),
+}
+GENERATION_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792")
+EDIT_SIZES = ("256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto")
+GPT_IMAGE_MODELS = frozenset(
+    {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"}
+)
+GPT_IMAGE_QUALITIES = ("low", "medium", "high", "auto")
+GENERATION_QUALITIES = ("standard", "hd", "low", "medium", "high", "auto")
+EDIT_QUALITIES = ("standard", "low", "medium", "high", "auto")
+MAX_EDIT_IMAGES = 16
+
+
+@dataclass(frozen=True)
+class PartRules:
+    """The content parts a message may hold: every part type the endpoint knows, the ones this message takes,
+    and the fields each type cannot do without."""
+
+    known: tuple[str, ...]
+    allowed: tuple[str, ...]
+    fields: Mapping[str, tuple[str, ...]]
+
+
+CHAT_PARTS = PartRules(_CHAT_PART_TYPES, _CHAT_PART_TYPES, {t: (t,) for t in _CHAT_PART_TYPES if t != "audio"})
+RESPONSE_INPUT_PARTS = PartRules(
+    _RESPONSE_PART_TYPES,
+    ("input_text", "input_image", "input_file", "scoped_content", "input_audio"),
+    _TEXT_PART_FIELDS,
+)
+RESPONSE_ASSISTANT_PARTS = PartRules(_RESPONSE_PART_TYPES, ("output_text", "refusal"), _TEXT_PART_FIELDS)
+MODERATION_PARTS = PartRules(
+    ("image_url", "text"), ("image_url", "text"), {"image_url": ("image_url",), "text": ("text",)}
+)
 
 
 def model_not_found(name: str) -> NotFound:
@@ -207,12 +295,16 @@ def check_stop(body: Mapping[str, Any]) -> None:
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise invalid_type("stop", "a string or an array of strings", stop)
     if len(stop) > 4:
-        raise InvalidRequest(
-            "Invalid 'stop': array too long. Expected an array with maximum length 4, "
-            f"but got an array with length {len(stop)} instead.",
-            param="stop",
-            code="array_above_max_length",
-        )
+        raise array_too_long("stop", 4, len(stop))
+
+
+def array_too_long(name: str, limit: int, length: int) -> InvalidRequest:
+    return InvalidRequest(
+        f"Invalid '{name}': array too long. Expected an array with maximum length {limit}, "
+        f"but got an array with length {length} instead.",
+        param=name,
+        code="array_above_max_length",
+    )
 
 
 def non_empty_list(body: Mapping[str, Any], name: str) -> list[Any]:
@@ -228,6 +320,45 @@ def non_empty_list(body: Mapping[str, Any], name: str) -> list[Any]:
             code="empty_array",
         )
     return value
+
+
+def require_fields(value: Mapping[str, Any], path: str, names: Iterable[str]) -> None:
+    """`Missing required parameter` for the first of `names` that `value` (found at `path`) lacks."""
+    for name in names:
+        if value.get(name) is None:
+            raise missing_parameter(f"{path}.{name}")
+
+
+def quotable(value: Any) -> str:
+    """How an enum error quotes a value: a string as it is, anything else as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def objects_in(items: Sequence[Any], path: str, expected: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each of the list `items` (found at `path`) with its own path, once it is known to be an object."""
+    for i, item in enumerate(items):
+        where = f"{path}[{i}]"
+        if not isinstance(item, Mapping):
+            raise invalid_type(where, expected, item)
+        yield where, item
+
+
+def check_parts(parts: Sequence[Any], path: str, rules: PartRules) -> None:
+    """Each content part is an object of a known type that this message takes, with the fields it needs."""
+    for where, part in objects_in(parts, path, "an object"):
+        check_part(part, where, rules)
+
+
+def check_part(part: Mapping[str, Any], where: str, rules: PartRules) -> None:
+    """An unknown part type is reported at the part's `type`; a known one this message does not take, at the part."""
+    kind = part.get("type")
+    if kind is None:
+        raise missing_parameter(f"{where}.type")
+    if kind not in rules.known:
+        raise invalid_value(f"{where}.type", supported_values(quotable(kind), rules.known))
+    if kind not in rules.allowed:
+        raise invalid_value(where, supported_values(kind, rules.allowed))
+    require_fields(part, where, rules.fields.get(kind, ()))
 
 
 def check_tools(body: Mapping[str, Any], *, nested: bool) -> None:
@@ -324,6 +455,79 @@ def check_format(value: Any, param: str, *, nested: bool) -> None:
         )
 
 
+# ---- what the required fields hold ---------------------------------------------------------------
+def check_input_items(items: Sequence[Any]) -> None:
+    """Each /v1/responses `input` item is an object of a known type, and those whose structure is certain
+    (messages, function and custom tool calls and their outputs, item references) have what they need.
+
+    An item without a `type` is a message, or a reference when it has an `id` and no `role`.
+    """
+    for path, item in objects_in(items, "input", "an input item"):
+        kind = item.get("type")
+        if kind is None:
+            kind = "item_reference" if "id" in item and "role" not in item else "message"
+        if kind not in RESPONSE_ITEM_TYPES:
+            raise invalid_value(path, supported_values(quotable(kind), RESPONSE_ITEM_TYPES))
+        if kind == "message":
+            check_message_item(item, path)
+        require_fields(item, path, RESPONSE_ITEM_FIELDS.get(kind, ()))
+
+
+def check_message_item(item: Mapping[str, Any], path: str) -> None:
+    role = item.get("role")
+    if role not in RESPONSE_ROLES:
+        raise invalid_value(path, supported_values(quotable(role), RESPONSE_ROLES))
+    content = item.get("content")
+    if content is None:
+        raise missing_parameter(f"{path}.content")
+    if isinstance(content, list):
+        check_parts(
+            content, f"{path}.content", RESPONSE_ASSISTANT_PARTS if role == "assistant" else RESPONSE_INPUT_PARTS
+        )
+    elif not isinstance(content, str):
+        raise invalid_type(f"{path}.content", "a string or an array", content)
+
+
+def check_moderation_items(items: Sequence[Any], model: Any) -> None:
+    """A moderation `input` list holds strings only, or (for a multimodal model) `text` and `image_url` objects
+    only; the first item says which."""
+    text_only = (isinstance(model, str) and model.startswith("text-moderation")) or not (
+        items and isinstance(items[0], Mapping)
+    )
+    if text_only:
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                raise invalid_type(f"input[{i}]", "a string", item)
+        return
+    for where, item in objects_in(items, "input", "an object"):
+        check_part(item, where, MODERATION_PARTS)
+        image = item.get("image_url")
+        if isinstance(image, Mapping):
+            require_fields(image, f"{where}.image_url", ("url",))
+        elif image is not None:
+            raise invalid_type(f"{where}.image_url", "an object", image)
+
+
+def check_embedding_items(items: Sequence[Any]) -> None:
+    """An embeddings `input` list holds strings, or token ids, or non-empty lists of token ids: one kind only."""
+    if all(isinstance(item, str) for item in items) or all(_is_token(item) for item in items):
+        return
+    if not all(isinstance(item, list) and item and all(_is_token(t) for t in item) for item in items):
+        raise _invalid_embedding_input()
+
+
+def _is_token(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _invalid_embedding_input() -> InvalidRequest:
+    return InvalidRequest(
+        "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+        param="input",
+        code="invalid_value",
+    )
+
+
 # ---- per-endpoint checks ------------------------------------------------------------------------
 FieldCheck = Callable[[Mapping[str, Any], str], None]
 
@@ -377,6 +581,44 @@ def _text_config(body: Mapping[str, Any], name: str) -> None:
     check_format(text.get("format"), "text.format", nested=False)
 
 
+def _image_sizes(without_model: Sequence[str]) -> FieldCheck:
+    """`size`: one the model takes where the document lists them, one the endpoint lists when no model is named."""
+
+    def check(body: Mapping[str, Any], name: str) -> None:
+        model = body.get("model")
+        options = without_model if model is None else IMAGE_SIZES.get(model)
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            raise invalid_type(name, "a string", value)
+        if options is not None:
+            check_choice(body, name, options)
+
+    return check
+
+
+def _image_qualities(options: Sequence[str]) -> FieldCheck:
+    """`quality`: one the endpoint lists, narrowed to the GPT image qualities for a GPT image model."""
+    return lambda body, name: check_choice(
+        body, name, GPT_IMAGE_QUALITIES if body.get("model") in GPT_IMAGE_MODELS else options
+    )
+
+
+def _image_count(body: Mapping[str, Any], name: str) -> None:
+    check_int(body, name, 1, 10)
+    if body.get("model") == "dall-e-3" and body.get(name) not in (None, 1):
+        raise InvalidRequest("You must provide n=1 for this model.")
+
+
+def _image_references(body: Mapping[str, Any], name: str) -> None:
+    if body.get(name) is None:
+        return
+    references = non_empty_list(body, name)
+    if len(references) > MAX_EDIT_IMAGES:
+        raise array_too_long(name, MAX_EDIT_IMAGES, len(references))
+    for _path, _reference in objects_in(references, name, "an object"):
+        pass  # each reference is an object
+
+
 def _instructions(body: Mapping[str, Any], name: str) -> None:
     value = body.get(name)
     if value is not None and not isinstance(value, str | list):
@@ -423,7 +665,29 @@ _RESPONSES_FIELDS: dict[str, FieldCheck] = {
     "text": _text_config,
 }
 _EMBEDDINGS_FIELDS: dict[str, FieldCheck] = {"encoding_format": _choices("float", "base64"), "dimensions": _ints(1)}
-_IMAGES_FIELDS: dict[str, FieldCheck] = {"n": _ints(1, 10), "response_format": _choices("url", "b64_json")}
+_IMAGE_FIELDS: dict[str, FieldCheck] = {
+    "n": _image_count,
+    "response_format": _choices("url", "b64_json"),
+    "output_format": _choices("png", "jpeg", "webp"),
+    "output_compression": _ints(0, 100),
+    "background": _choices("transparent", "opaque", "auto"),
+    "moderation": _choices("low", "auto"),
+    "partial_images": _ints(0, 3),
+    "stream": check_bool,
+}
+_IMAGE_GENERATION_FIELDS: dict[str, FieldCheck] = {
+    **_IMAGE_FIELDS,
+    "size": _image_sizes(GENERATION_SIZES),
+    "quality": _image_qualities(GENERATION_QUALITIES),
+    "style": _choices("vivid", "natural"),
+}
+_IMAGE_EDIT_FIELDS: dict[str, FieldCheck] = {
+    **_IMAGE_FIELDS,
+    "size": _image_sizes(EDIT_SIZES),
+    "quality": _image_qualities(EDIT_QUALITIES),
+    "input_fidelity": _choices("high", "low"),
+    "images": _image_references,
+}
 
 
 def _fields(body: Mapping[str, Any], table: Mapping[str, FieldCheck]) -> None:
@@ -447,7 +711,9 @@ def _chat(body: Mapping[str, Any]) -> None:
         if "content" not in message and role != "assistant":
             raise missing_parameter(f"messages[{i}].content")
         content = message.get("content")
-        if content is not None and not isinstance(content, str | list):
+        if isinstance(content, list):
+            check_parts(content, f"messages[{i}].content", CHAT_PARTS)
+        elif content is not None and not isinstance(content, str):
             raise invalid_type(f"messages[{i}].content", "a string or an array", content)
         if role == "tool" and "tool_call_id" not in message:
             raise missing_parameter(f"messages[{i}].tool_call_id")
@@ -468,20 +734,13 @@ def _embeddings(body: Mapping[str, Any]) -> None:
     if value is None:
         raise missing_parameter("input")
     if value == "" or value == []:
-        raise InvalidRequest(
-            "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
-            param="input",
-            code="invalid_value",
-        )
+        raise _invalid_embedding_input()
     if not isinstance(value, str | list):
         raise invalid_type("input", "a string or an array", value)
-    if isinstance(value, list) and len(value) > 2048:
-        raise InvalidRequest(
-            f"Invalid 'input': array too long. Expected an array with maximum length 2048, but got an array with "
-            f"length {len(value)} instead.",
-            param="input",
-            code="array_above_max_length",
-        )
+    if isinstance(value, list):
+        if len(value) > 2048:
+            raise array_too_long("input", 2048, len(value))
+        check_embedding_items(value)
     _fields(body, _EMBEDDINGS_FIELDS)
 
 
@@ -491,6 +750,8 @@ def _moderations(body: Mapping[str, Any]) -> None:
         raise missing_parameter("input")
     if not isinstance(value, str | list):
         raise invalid_type("input", "a string or an array", value)
+    if isinstance(value, list):
+        check_moderation_items(value, body.get("model"))
 
 
 def _responses(body: Mapping[str, Any]) -> None:
@@ -499,18 +760,26 @@ def _responses(body: Mapping[str, Any]) -> None:
         raise missing_parameter("input")
     if value is not None and not isinstance(value, str | list):
         raise invalid_type("input", "a string or an array", value)
+    if isinstance(value, list):
+        check_input_items(value)
     _fields(body, _RESPONSES_FIELDS)
+    if value in ("", []) and all(body.get(name) is None for name in _INPUT_ALTERNATIVES):
+        raise InvalidRequest(
+            """One of "input" or "previous_response_id" or 'prompt' or 'conversation' must be provided.""",
+            code="missing_required_parameter",
+        )
 
 
-def _images(body: Mapping[str, Any]) -> None:
+def _image_generations(body: Mapping[str, Any]) -> None:
     require_string(body, "prompt")
-    _fields(body, _IMAGES_FIELDS)
+    _fields(body, _IMAGE_GENERATION_FIELDS)
 
 
 def _image_edits(body: Mapping[str, Any]) -> None:
-    _images(body)
+    require_string(body, "prompt")
     if body.get("image") is None and body.get("images") is None:
         raise missing_parameter("image")
+    _fields(body, _IMAGE_EDIT_FIELDS)
 
 
 def _videos(body: Mapping[str, Any]) -> None:
@@ -527,7 +796,7 @@ _CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
     EMBEDDINGS: _embeddings,
     MODERATIONS: _moderations,
     RESPONSES: _responses,
-    IMAGE_GENERATIONS: _images,
+    IMAGE_GENERATIONS: _image_generations,
     IMAGE_EDITS: _image_edits,
     VIDEOS: _videos,
 }

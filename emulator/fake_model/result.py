@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,3 +57,16 @@ class ModelResult:
     @classmethod
     def from_error(cls, error: EmulatorError) -> ModelResult:
         return cls(error.status, error.body(), NO_USAGE)
+
+    def error(self) -> EmulatorError:
+        """The error a failed result reports, to raise where a request is answered directly (not in a batch)."""
+        error = self.body.get("error")
+        if not isinstance(error, Mapping):
+            return EmulatorError("The server had an error while processing your request.", status=self.status_code)
+        return EmulatorError(
+            str(error.get("message")),
+            param=error.get("param"),
+            code=error.get("code"),
+            type=error.get("type"),
+            status=self.status_code,
+        )

@@ -10,7 +10,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..backend import Backend
-from . import admin_routes, batches_routes, dialect_mounts, files_routes, inference_routes, uploads_routes
+from . import (
+    admin_routes,
+    batches_routes,
+    dialect_mounts,
+    files_routes,
+    inference_routes,
+    uploads_routes,
+    videos_routes,
+)
 from .keys import BACKEND
 from .middleware import emulator_middleware
 
@@ -50,6 +58,7 @@ def create_app(backend: Backend) -> web.Application:
     uploads_routes.setup_routes(app)
     batches_routes.setup_routes(app)
     inference_routes.setup_routes(app)
+    videos_routes.setup_routes(app)
     dialect_mounts.setup_routes(app, backend)
     admin_routes.setup_routes(app)
 

@@ -55,7 +55,8 @@ async def get_webhooks(request: web.Request) -> web.Response:
 
 
 async def put_webhooks(request: web.Request) -> web.Response:
-    """Set the endpoints (`{"endpoints": [url…]}`) and/or the secret (`{"secret": "whsec_…"}`) for this run."""
+    """Set the endpoints (`{"endpoints": [url…]}`) and/or the secret (`{"secret": "whsec_…"}`) until the next reset
+    (under --data-dir, across restarts too)."""
     backend = backend_of(request)
     raw = await request.read()
     try:

@@ -5,7 +5,9 @@ A fault never runs the request it replaces, and none of them is a server error: 
 damaged body is written without a traceback and without an entry in the backend's handler errors. The
 journal entry of the request gets the rule's label in `rule` and, for a transport fault, its name in `fault`
 (a reset connection has no status). An injected error body comes in the error envelope of the dialect the
-request addresses; its status and headers (`retry-after`, ...) are kept as the rule gives them.
+request addresses, the error fields the rule leaves out taking that envelope's defaults for the status;
+its status and headers (`retry-after`, ...) are kept as the rule gives them, and the envelope's request-id
+header (Anthropic's `request-id`) names the request as the body does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ..dialects.envelopes import ErrorEnvelope
 from ..scenario import HttpFault
 from .keys import backend_of, envelope_of, json_response
 
@@ -51,18 +54,28 @@ async def apply_fault(
     entry["rule"] = fault.rule
     if fault.delay_ms:
         await asyncio.sleep(min(fault.delay_ms, MAX_DELAY_MS) / 1000)
-    body = fault.body
-    if fault.status is not None and body is not None:
-        body = envelope_of(request).fault_body(fault.status, body)
+    body, headers = _error_reply(envelope_of(request), fault, entry["request_id"])
     if fault.fault is not None:
         entry["fault"] = fault.fault
-        return await _transport_fault(request, fault, body)
+        return await _transport_fault(request, fault, body, headers)
     if fault.status is None:
         return None
-    return json_response(body or {}, status=fault.status, headers=dict(fault.headers))
+    return json_response(body, status=fault.status, headers=headers)
 
 
-async def _transport_fault(request: web.Request, fault: HttpFault, body: dict[str, Any] | None) -> web.StreamResponse:
+def _error_reply(
+    envelope: ErrorEnvelope, fault: HttpFault, request_id: str
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The injected error body in `envelope` (None when the rule gives no status) and the response headers."""
+    headers = {**fault.headers, **envelope.id_headers(request_id)}
+    if fault.status is None:
+        return None, headers
+    return envelope.fault_body(fault.status, fault.error_fields, request_id), headers
+
+
+async def _transport_fault(
+    request: web.Request, fault: HttpFault, body: dict[str, Any] | None, headers: dict[str, str]
+) -> web.StreamResponse:
     """Drop the connection, or send a body (the error `body` when the rule gives a status) the client cannot
     parse."""
     status = fault.status or 200
@@ -73,9 +86,9 @@ async def _transport_fault(request: web.Request, fault: HttpFault, body: dict[st
         return web.Response(status=status)
     if fault.fault == "malformed_json":
         broken = orjson.dumps(body)[:-2] if body else MALFORMED_JSON
-        return web.Response(body=broken, status=status, headers=dict(fault.headers), content_type="application/json")
+        return web.Response(body=broken, status=status, headers=headers, content_type="application/json")
     full = orjson.dumps(body or TRUNCATED_PLACEHOLDER)
-    response = web.StreamResponse(status=status, headers={**fault.headers, "Content-Type": "application/json"})
+    response = web.StreamResponse(status=status, headers={**headers, "Content-Type": "application/json"})
     response.content_length = len(full)
     await response.prepare(request)
     await response.write(full[: len(full) // 2])

@@ -1,26 +1,24 @@
 """The fake model served synchronously: /v1/chat/completions, /v1/completions, /v1/embeddings,
-/v1/responses, /v1/moderations, /v1/images/generations, /v1/images/edits, /v1/videos, and /v1/models.
+/v1/responses, /v1/moderations, /v1/images/generations, /v1/images/edits, and /v1/models.
 
 Each route hands the body to the same `FakeModel.respond` a batch line goes through (without a
 custom_id), so a body answers the same here as in a batch. Request errors travel as `EmulatorError`s
 to the middleware's error envelope. `stream: true` answers chat completions, completions and
 responses as server-sent events: `data: <json>` lines, chat and completions ending in `data: [DONE]`,
-responses events also naming their type in an `event:` line. Image edits and videos accept the
-multipart forms the SDK sends: uploaded files become `{"image_url": "data:..."}` references, the
-form the same endpoints take as JSON.
+responses events also naming their type in an `event:` line. Image edits accept the multipart form the
+SDK sends (see `forms`). Videos are jobs with a lifecycle of their own, served by `videos_routes`.
 """
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import Any, NoReturn
+from typing import Any
 
 import orjson
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
-from ..errors import EmulatorError, NotFound
+from ..errors import NotFound
 from ..fake_model.requests import (
     CHAT,
     COMPLETIONS,
@@ -29,86 +27,19 @@ from ..fake_model.requests import (
     IMAGE_GENERATIONS,
     MODERATIONS,
     RESPONSES,
-    VIDEOS,
 )
 from ..fake_model.streaming import pieces_of
+from .forms import form_body
 from .keys import ENTRY, backend_of, json_body, json_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON_ENDPOINTS = (CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODERATIONS, IMAGE_GENERATIONS)
-FORM_ENDPOINTS = (IMAGE_EDITS, VIDEOS)
-# Multipart forms carry every value as text; these fields are integers or booleans in the JSON form.
-FORM_INTEGERS = frozenset({"n", "output_compression", "partial_images", "frame_count", "frame_duration_ms"})
-FORM_BOOLEANS = frozenset({"stream"})
-# Uploaded files under these form names become a list of references under the JSON name.
-FORM_FILE_LISTS = {"image": "images"}
+FORM_ENDPOINTS = (IMAGE_EDITS,)
 SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 DONE = b"data: [DONE]\n\n"
 
 
-# ---- bodies -------------------------------------------------------------------------------------
-
-
-def _form_value(name: str, text: str) -> Any:
-    if name in FORM_INTEGERS and text.lstrip("-").isdigit():
-        return int(text)
-    if name in FORM_BOOLEANS and text in ("true", "false"):
-        return text == "true"
-    return text
-
-
-def _place(body: dict[str, Any], name: str, value: Any) -> None:
-    """Put a form field into the body: `a[]` appends to a list, `a[b]` sets a key of an object."""
-    if name.endswith("[]"):
-        body.setdefault(name[:-2], []).append(value)
-    elif "[" in name and name.endswith("]"):
-        outer, inner = name[:-1].split("[", 1)
-        holder = body.setdefault(outer, {})
-        if isinstance(holder, dict):
-            holder[inner] = value
-    else:
-        body[name] = value
-
-
-async def _form_body(request: web.Request) -> Any:
-    """The body of a multipart form as the JSON object the endpoint would take, or the JSON body itself."""
-    if not request.content_type.startswith("multipart/"):
-        return await json_body(request)
-    body: dict[str, Any] = {}
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name is None:
-            continue
-        name = part.name
-        if part.filename is None:
-            _place(body, name, _form_value(name.split("[", 1)[0], await part.text()))
-            continue
-        data = await part.read()
-        kind = part.headers.get("Content-Type") or "application/octet-stream"
-        reference = {"image_url": f"data:{kind};base64,{base64.b64encode(data).decode()}"}
-        plain = name.removesuffix("[]")
-        if plain in FORM_FILE_LISTS:
-            body.setdefault(FORM_FILE_LISTS[plain], []).append(reference)
-        else:
-            _place(body, name, reference)
-    return body
-
-
 # ---- answers ------------------------------------------------------------------------------------
-
-
-def _raise_error_body(status: int, body: Mapping[str, Any]) -> NoReturn:
-    """Send a model error through the middleware's envelope, so it carries the usual error headers."""
-    error = body.get("error")
-    if not isinstance(error, Mapping):
-        raise EmulatorError("The server had an error while processing your request.", status=status)
-    raise EmulatorError(
-        str(error.get("message")),
-        param=error.get("param"),
-        code=error.get("code"),
-        type=error.get("type"),
-        status=status,
-    )
 
 
 def _sse_headers(request: web.Request, started: float) -> dict[str, str]:
@@ -176,7 +107,7 @@ def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Hand
             return await _send_events(request, events, started, named=endpoint == RESPONSES, done=endpoint == CHAT)
         result = backend.model.respond(endpoint, body, created=created)
         if not result.ok:
-            _raise_error_body(result.status_code, result.body)
+            raise result.error()
         if streaming:
             chunks = completion_chunks(result.body, include_usage=_include_usage(body))
             return await _send_events(request, chunks, started, named=False, done=True)
@@ -205,6 +136,6 @@ def setup_routes(app: web.Application, prefix: str = "/v1") -> None:
     for endpoint in JSON_ENDPOINTS:
         app.router.add_post(prefix + endpoint.removeprefix("/v1"), answer(endpoint, json_body))
     for endpoint in FORM_ENDPOINTS:
-        app.router.add_post(prefix + endpoint.removeprefix("/v1"), answer(endpoint, _form_body))
+        app.router.add_post(prefix + endpoint.removeprefix("/v1"), answer(endpoint, form_body))
     app.router.add_get(f"{prefix}/models", list_models)
     app.router.add_get(f"{prefix}/models/{{model_id:.+}}", retrieve_model)

@@ -23,8 +23,10 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 async def stream_response(request: web.Request, lines: Iterable[bytes], content_type: str) -> web.StreamResponse:
-    """Send `lines` as the body, written in chunks of about WRITE_CHUNK bytes, never holding them all."""
-    response = web.StreamResponse(headers={"Content-Type": content_type})
+    """Send `lines` as the body, written in chunks of about WRITE_CHUNK bytes, never holding them all. The
+    headers are sent before the middleware sees the response, so the envelope's request-id header goes here."""
+    id_headers = envelope_of(request).id_headers(request[ENTRY]["request_id"])
+    response = web.StreamResponse(headers={"Content-Type": content_type, **id_headers})
     await response.prepare(request)
     buffer: list[bytes] = []
     size = 0
@@ -55,7 +57,7 @@ def envelope_of(request: web.Request) -> ErrorEnvelope:
 
 
 async def json_body(request: web.Request) -> Any:
-    """The request's JSON body, or the real API's 400 when it is not JSON."""
+    """The request's JSON body, or the real API's 400 (worded by the request's envelope) when it is not JSON."""
     from ..errors import InvalidRequest
 
     raw = await request.read()
@@ -63,9 +65,5 @@ async def json_body(request: web.Request) -> Any:
         return {}
     try:
         return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise InvalidRequest(
-            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP "
-            "library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-            code=None,
-        ) from None
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(envelope_of(request).invalid_json.format(detail=exc), code=None) from None

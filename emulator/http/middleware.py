@@ -2,7 +2,9 @@
 envelope, and the response headers the real API sends.
 
 Every error is rendered here, in the envelope of the dialect the request addresses (OpenAI's unless
-`dialect_of` names another): the route handlers raise and never shape an error themselves.
+`dialect_of` names another): the route handlers raise and never shape an error themselves. A request gets
+a random `x-request-id`, except on a dialect whose envelope names its requests (Anthropic's `request-id`):
+there the id comes from the seeded id factory, and the header, the journal entry and any error body agree.
 """
 
 from __future__ import annotations
@@ -54,19 +56,31 @@ def authenticate(request: web.Request, envelope: ErrorEnvelope) -> str | None:
     return key if keys else None
 
 
-def error_response(exc: EmulatorError, envelope: ErrorEnvelope, should_retry_header: bool) -> web.Response:
-    """`exc` as a response: its status and headers, its body in `envelope`."""
+def error_response(
+    exc: EmulatorError, envelope: ErrorEnvelope, request_id: str, should_retry_header: bool
+) -> web.Response:
+    """`exc` as a response to the request `request_id`: its status and headers, its body in `envelope`."""
     headers = dict(exc.headers)
     if should_retry_header and exc.status in (400, 404, 409) and "x-should-retry" not in headers:
         headers["x-should-retry"] = "false"
-    return json_response(envelope.body(exc), status=exc.status, headers=headers)
+    return json_response(envelope.body(exc, request_id), status=exc.status, headers=headers)
+
+
+def new_request_id(request: web.Request, envelope: ErrorEnvelope) -> str:
+    """A seeded id when the envelope names its requests in a header, a random one otherwise."""
+    if envelope.request_id_header is not None:
+        return backend_of(request).ids.request()
+    return "req_" + secrets.token_hex(16)
 
 
 @web.middleware
 async def emulator_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     backend = backend_of(request)
     started = time.perf_counter()
-    request_id = "req_" + secrets.token_hex(16)
+    admin = request.path.startswith(ADMIN_PREFIX)
+    dialect = None if admin else await dialect_of(request)
+    envelope = request[ENVELOPE] = dialect.errors if dialect is not None else OPENAI_ERRORS
+    request_id = new_request_id(request, envelope)
     entry: dict[str, Any] = {
         "method": request.method,
         "path": request.path,
@@ -78,9 +92,6 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         "request_id": request_id,
     }
     request[ENTRY] = entry
-    admin = request.path.startswith(ADMIN_PREFIX)
-    dialect = None if admin else await dialect_of(request)
-    envelope = request[ENVELOPE] = dialect.errors if dialect is not None else OPENAI_ERRORS
     response: web.StreamResponse
     try:
         backend.run_due()
@@ -95,14 +106,14 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         else:
             response = await handler(request)
     except EmulatorError as exc:
-        response = error_response(exc, envelope, backend.config.should_retry_header)
+        response = error_response(exc, envelope, request_id, backend.config.should_retry_header)
     except web.HTTPException as exc:
         error: EmulatorError
         if exc.status in (404, 405):
             error = NotFound(MSG_INVALID_URL.format(method=request.method, path=request.path))
         else:
             error = EmulatorError(exc.reason, type=INVALID_REQUEST, status=exc.status)
-        response = error_response(error, envelope, False)
+        response = error_response(error, envelope, request_id, False)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception as exc:  # a bug: answer 500 and keep it for the test that caused it
@@ -110,12 +121,13 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
             {"method": request.method, "path": request.path, "error": repr(exc), "traceback": traceback.format_exc()}
         )
         error = ServerError("The server had an error while processing your request.")
-        response = error_response(error, envelope, False)
+        response = error_response(error, envelope, request_id, False)
     if not admin:
         entry["status"] = None if entry.get("fault") == "connection_reset" else response.status
         backend.journal.add(entry)
     if not response.prepared:
         response.headers.setdefault("x-request-id", request_id)
+        response.headers.update(envelope.id_headers(request_id))
         response.headers["openai-processing-ms"] = str(int((time.perf_counter() - started) * 1000))
         response.headers["openai-version"] = "2020-10-01"
     return response

@@ -3,44 +3,26 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import socket
 import subprocess
 import sys
 import urllib.request
+from urllib.parse import urlsplit
 
-READY = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))/v1")
-STARTUP_LINES = 50
-
-
-def _launch(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--log-level", "warning", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+from tests.support.serve_process import launch, wait_for_url
 
 
-def _ready(process: subprocess.Popen[str]) -> tuple[str, int]:
-    """Read the process output until it prints its URL; return the URL and the port."""
-    assert process.stdout is not None
-    for _ in range(STARTUP_LINES):
-        line = process.stdout.readline()
-        if not line:
-            break
-        match = READY.search(line)
-        if match:
-            return match.group(1), int(match.group(2))
-    process.kill()
-    process.wait()
-    raise AssertionError("the server did not print its URL")
+def _serve(*args: str) -> tuple[subprocess.Popen[bytes], str, int]:
+    process = launch(*args)
+    url = wait_for_url(process)
+    return process, url, _port(url)
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen[str], str, int]:
-    process = _launch(*args)
-    return process, *_ready(process)
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None
+    return port
 
 
 def _get(url: str) -> dict:
@@ -70,14 +52,15 @@ def test_serve_answers_health_and_stops_cleanly_on_sigint():
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=15)
     assert process.returncode == 0
-    assert "batch-emulator stopped" in rest
-    assert "Traceback" not in rest
+    assert b"batch-emulator stopped" in rest
+    assert b"Traceback" not in rest
 
 
 def test_port_0_picks_a_free_port_and_two_servers_coexist():
-    first, second = _launch("--port", "0"), _launch("--port", "0")
+    first, second = launch("--port", "0"), launch("--port", "0")
     try:
-        (first_url, first_port), (second_url, second_port) = _ready(first), _ready(second)
+        first_url, second_url = wait_for_url(first), wait_for_url(second)
+        first_port, second_port = _port(first_url), _port(second_url)
         assert first_port != 0 and second_port != 0 and first_port != second_port
         assert _get(first_url + "/_emulator/health")["status"] == "ok"
         assert _get(second_url + "/_emulator/health")["status"] == "ok"
@@ -97,14 +80,8 @@ def test_max_file_bytes_and_env_variables_configure_serve():
     import openai
 
     env = {**os.environ, "BATCH_EMULATOR_SERVE_SEED": "7"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--max-file-bytes", "1000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    url, _ = _ready(process)
+    process = launch("--port", "0", "--max-file-bytes", "1000", env=env)
+    url = wait_for_url(process)
     try:
         client = openai.OpenAI(base_url=url + "/v1", api_key="k", max_retries=0)
         first = client.files.create(file=("ok.jsonl", b"x" * 1000), purpose="batch")

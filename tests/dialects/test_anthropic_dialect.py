@@ -8,18 +8,10 @@ import pytest
 
 from emulator.config import EmulatorConfig
 from emulator.server import ThreadedEmulator
+from tests.dialects.helpers import anthropic_error, request_id_of
 from tests.support.raw import request as raw_request
 
 SLOW = {"name": "slow", "timing": {"requests_per_second": 1 / 100_000}}
-
-
-@pytest.fixture
-def claude(batch_emulator):
-    client = anthropic.Anthropic(
-        api_key=batch_emulator.api_key, base_url=batch_emulator.url + "/anthropic", max_retries=0
-    )
-    yield client
-    client.close()
 
 
 def ask(custom_id, text="Hello there", **params):
@@ -160,10 +152,6 @@ def test_create_rejects_bad_custom_ids(claude):
 # -- errors raised before the route runs (auth, scenario faults, unknown paths) ------------------------
 
 
-def anthropic_error(kind, message):
-    return {"type": "error", "error": {"type": kind, "message": message}}
-
-
 def test_a_missing_key_is_anthropics_authentication_error(batch_emulator):
     keyless = anthropic.Anthropic(
         api_key=None,
@@ -174,7 +162,9 @@ def test_a_missing_key_is_anthropics_authentication_error(batch_emulator):
     with pytest.raises(anthropic.AuthenticationError) as info:
         keyless.messages.batches.list()
     assert info.value.status_code == 401
-    assert info.value.body == anthropic_error("authentication_error", "x-api-key header is required")
+    assert info.value.body == anthropic_error(
+        "authentication_error", "x-api-key header is required", request_id_of(info.value)
+    )
     keyless.close()
 
 
@@ -184,7 +174,9 @@ def test_an_unknown_key_is_anthropics_authentication_error():
         stranger = anthropic.Anthropic(api_key="sk-stranger", base_url=server.url + "/anthropic", max_retries=0)
         with pytest.raises(anthropic.AuthenticationError) as info:
             stranger.messages.batches.list()
-        assert info.value.body == anthropic_error("authentication_error", "invalid x-api-key")
+        assert info.value.body == anthropic_error(
+            "authentication_error", "invalid x-api-key", request_id_of(info.value)
+        )
         member = anthropic.Anthropic(api_key="sk-team", base_url=server.url + "/anthropic", max_retries=0)
         assert member.messages.batches.list().data == []
 
@@ -208,7 +200,7 @@ def test_a_scripted_status_comes_in_anthropics_envelope(batch_emulator, claude, 
     with pytest.raises(raised) as info:
         claude.messages.batches.create(requests=[ask("a")])
     assert info.value.status_code == status
-    assert info.value.body == anthropic_error(kind, "Slow down.")
+    assert info.value.body == anthropic_error(kind, "Slow down.", request_id_of(info.value))
     assert info.value.response.headers["retry-after"] == "7"
     assert claude.messages.batches.list().data == [], "the create never ran"
 
@@ -229,4 +221,5 @@ def test_unknown_paths_and_methods_under_the_prefix_are_anthropic_404s(batch_emu
     for method, path in [("GET", "/anthropic/v1/messages/batchez"), ("PUT", "/anthropic/v1/messages/batches")]:
         response = raw_request(batch_emulator.url, method, path, headers=auth)
         assert response.status == 404
-        assert response.json() == anthropic_error("not_found_error", f"Invalid URL ({method} {path})")
+        request_id = response.headers["request-id"]
+        assert response.json() == anthropic_error("not_found_error", f"Invalid URL ({method} {path})", request_id)

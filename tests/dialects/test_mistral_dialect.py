@@ -14,12 +14,6 @@ START = 1_767_225_600
 SLOW = {"name": "slow", "timing": {"requests_per_second": 1 / 100_000}}
 
 
-@pytest.fixture
-def mistral(batch_emulator):
-    client = Mistral(api_key=batch_emulator.api_key, server_url=batch_emulator.url + "/mistral")
-    yield client
-
-
 def lines(n, model="mistral-small-latest"):
     rows = [
         {"custom_id": f"q{i}", "body": {"model": model, "messages": [{"role": "user", "content": f"Question {i}"}]}}

@@ -30,14 +30,25 @@ UNDECLARED_BUT_SENT = {"Response": frozenset({"store"})}
 
 
 @dataclass(frozen=True)
+class Job:
+    """How to follow an endpoint that answers with a queued job: the job is finished `seconds` virtual seconds
+    after create, and `retrieve` fetches it again. Every create queues a new job under a new id."""
+
+    seconds: float
+    retrieve: Callable[[Any, str], Any]  # (client, id) -> raw response
+
+
+@dataclass(frozen=True)
 class Case:
-    """An endpoint, a body for it, the SDK call that sends that body, the SDK type and OpenAPI schema of the answer."""
+    """An endpoint, a body for it, the SDK call that sends that body, the SDK type and OpenAPI schema of the answer,
+    and for an endpoint that queues jobs (videos), how to follow the job."""
 
     endpoint: str
     body: dict[str, Any]
     send: Callable[[Any, dict[str, Any]], Any]  # (client, body) -> raw response (awaitable for async clients)
     sdk_type: type[pydantic.BaseModel]
     schema: str
+    job: Job | None = None
 
 
 def _image_edit(client: Any, body: dict[str, Any]) -> Any:
@@ -134,6 +145,7 @@ CASES: dict[str, Case] = {
         lambda c, b: c.videos.with_raw_response.create(**b),
         Video,
         "VideoResource",
+        Job(8, lambda c, video_id: c.videos.with_raw_response.retrieve(video_id)),
     ),
 }
 
@@ -161,6 +173,15 @@ def check_answer(body: Any, sdk_type: type[pydantic.BaseModel], schema: str) -> 
         assert not extra, f"{type(model).__name__} has undeclared fields {sorted(extra)}"
     check_schema(body, schema)
     return parsed
+
+
+def finished_answer(client: Any, batch_emulator: Any, case: Case) -> Any:
+    """The JSON the synchronous endpoint answers for the case's body; for a queued job, the job once finished."""
+    answer = case.send(client, case.body).http_response.json()
+    if case.job is None:
+        return answer
+    batch_emulator.advance(case.job.seconds)
+    return case.job.retrieve(client, answer["id"]).http_response.json()
 
 
 def check_model_entry(body: Any) -> Model:

@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from tests.conftest import jsonl, parse_jsonl
-from tests.e2e.inference_cases import CASES, IGNORE_VIDEO_DEPRECATION, check_answer, content_of
+from tests.e2e.inference_cases import CASES, IGNORE_VIDEO_DEPRECATION, check_answer, content_of, finished_answer
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_VIDEO_DEPRECATION)
 
@@ -36,7 +36,7 @@ def test_batch_lines_parse_as_the_endpoint_answer_and_match_the_synchronous_one(
     done, output, errors = run_batch(client, batch_emulator, case.endpoint, [case.body, case.body])
     assert done.status == "completed", done.errors
     assert done.request_counts.completed == 2 and not errors
-    synchronous = case.send(client, case.body).http_response.json()
+    synchronous = finished_answer(client, batch_emulator, case)
     for custom_id in ("line-0", "line-1"):
         response = output[custom_id]["response"]
         assert response["status_code"] == 200

@@ -4,11 +4,6 @@ their files are intact, and an in-progress batch carries on to the same files an
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import urllib.request
 
 import openai
@@ -18,45 +13,11 @@ from emulator.clock import parse_time
 from emulator.config import EmulatorConfig
 from emulator.server import ThreadedEmulator
 from tests.conftest import chat_batch_file, parse_jsonl
+from tests.support.serve_process import DEFAULT_START, kill_hard, start_serving, stop
 
-READY = re.compile(rb"serving on (http://\S+)/v1")
-START = "2026-03-01T00:00:00Z"
+START = DEFAULT_START
 T0 = parse_time(START)
 CHAT = "/v1/chat/completions"
-
-
-def _start(data_dir):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--clock",
-            "manual",
-            "--start-time",
-            START,
-            "--data-dir",
-            str(data_dir),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    assert process.stdout is not None
-    for _ in range(50):
-        line = process.stdout.readline()
-        if not line:
-            break
-        match = READY.search(line)
-        if match:
-            return process, match.group(1).decode()
-    process.kill()
-    process.wait()
-    raise AssertionError("the server did not print its URL")
 
 
 def _admin(url, path, body=None):
@@ -139,7 +100,7 @@ def uninterrupted():
 
 def test_batches_carry_on_after_sigkill(tmp_path, uninterrupted):
     data_dir = tmp_path / "data"
-    process, url = _start(data_dir)
+    process, url = start_serving(data_dir)
     try:
         remote = _Remote(url)
         ids = _first_phase(remote)
@@ -154,15 +115,14 @@ def test_batches_carry_on_after_sigkill(tmp_path, uninterrupted):
         clock_before = remote.now()
         assert clock_before == T0 + 4
     finally:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+        kill_hard(process)
     # a kill between appending result lines and saving the batch leaves a torn tail in the work file
     work_file = data_dir / "work" / f"{running_id}.out"
     assert work_file.stat().st_size > 0
     with open(work_file, "ab") as handle:
         handle.write(b'{"id":"batch_req_torn","custom_id":"large-2')
 
-    process, url = _start(data_dir)
+    process, url = start_serving(data_dir)
     try:
         remote = _Remote(url)
         client = remote.client
@@ -199,5 +159,4 @@ def test_batches_carry_on_after_sigkill(tmp_path, uninterrupted):
         assert fresh.id not in before
         assert fresh.created_at == int(remote.now())
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
+        assert stop(process) == 0

@@ -53,7 +53,10 @@ async def test_each_endpoint_answers_the_async_client_the_same(client, batch_emu
     async with batch_emulator.async_openai(max_retries=0) as async_client:
         raw = await case.send(async_client, case.body)
         assert isinstance(raw.parse(), case.sdk_type)
-        assert raw.http_response.json() == expected
+        answer = raw.http_response.json()
+    if case.job is not None:  # each create queues a job of its own
+        assert answer.pop("id") != expected.pop("id")
+    assert answer == expected
 
 
 def test_same_body_same_answer_and_created_follows_the_clock(client, batch_emulator):

@@ -19,6 +19,9 @@ SERVICE_MODULES = [
     "emulator.scheduler",
     "emulator.offline",
     "emulator.dialects.openai",
+    "emulator.dialects.openai_videos",
+    "emulator.videos",
+    "emulator.paging",
 ]
 
 
