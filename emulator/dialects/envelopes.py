@@ -1,14 +1,16 @@
 """How each provider shapes an error response, words a missing or unknown API key and a body that is not
-JSON, fills in a scripted error the scenario left incomplete, and names the request in its response.
+JSON, fills in a scripted error the scenario left incomplete, and which headers name the request on every
+response.
 
-- OpenAI (and the OpenAI-compatible dialects): `{"error": {"message", "type", "param", "code"}}`.
+- OpenAI (and the OpenAI-compatible dialects): `{"error": {"message", "type", "param", "code"}}`; responses
+  carry `x-request-id`, `openai-processing-ms` and `openai-version`.
 - Anthropic: `{"type": "error", "error": {"type", "message"}, "request_id": "req_…"}`, the error type
   following the status (`authentication_error`, `rate_limit_error`, `api_error`, ...), the shape the
   `anthropic` SDK parses. Every response names its request in a `request-id` header (the SDK's
-  `APIStatusError.request_id`), the same id an error body carries.
+  `APIStatusError.request_id`), the same id an error body carries; no OpenAI headers.
 - Mistral: `{"object": "error", "message", "type", "param", "code"}`; a rejected key is answered by the
   gateway in front of the API with `{"detail": "Unauthorized"}`. The `mistralai` SDK keeps any error body
-  as text on its `SDKError`.
+  as text on its `SDKError`. Responses carry an `x-request-id` and no OpenAI headers.
 
 The HTTP layer decides which envelope a request gets (the dialect whose route it addresses) and renders
 every error through it: engine errors, the auth check's 401, scenario HTTP faults, unknown routes.
@@ -34,6 +36,7 @@ MSG_INVALID_JSON = (
     "library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
 )
 MSG_INVALID_JSON_DETAIL = "The request body is not valid JSON: {detail}"
+OPENAI_VERSION = "2020-10-01"
 
 ANTHROPIC_ERROR_TYPES = {
     400: "invalid_request_error",
@@ -103,9 +106,10 @@ class ErrorEnvelope:
         """The body of a scenario's injected `status`: the error fields its rule `given` over the defaults."""
         return self.shape(status, {**self.fault_defaults(status), **given}, request_id)
 
-    def id_headers(self, request_id: str) -> dict[str, str]:
-        """The headers that name the request on every response of this provider."""
-        return {} if self.request_id_header is None else {self.request_id_header: request_id}
+    def response_headers(self, request_id: str, elapsed_ms: int) -> dict[str, str]:
+        """The headers every response of this provider carries: the request's id (and for OpenAI the time
+        spent on it and the API version)."""
+        return {"x-request-id": request_id, "openai-processing-ms": str(elapsed_ms), "openai-version": OPENAI_VERSION}
 
     def unauthorized(self, masked: str | None) -> Unauthorized:
         """The 401 for a request without a key (`masked` None) or with an unknown one."""
@@ -133,6 +137,9 @@ class AnthropicErrors(ErrorEnvelope):
     def body(self, exc: EmulatorError, request_id: str) -> dict[str, Any]:
         return self.shape(exc.status, {"message": exc.message}, request_id)
 
+    def response_headers(self, request_id: str, elapsed_ms: int) -> dict[str, str]:
+        return {"request-id": request_id}
+
     def fault_defaults(self, status: int) -> dict[str, Any]:
         return {"message": ANTHROPIC_FAULT_MESSAGES.get(status) or status_phrase(status)}
 
@@ -143,6 +150,9 @@ class MistralErrors(ErrorEnvelope):
 
     missing_key = bad_key = "Unauthorized"
     invalid_json = MSG_INVALID_JSON_DETAIL
+
+    def response_headers(self, request_id: str, elapsed_ms: int) -> dict[str, str]:
+        return {"x-request-id": request_id}
 
     def shape(self, status: int, fields: Mapping[str, Any], request_id: str) -> dict[str, Any]:
         if status == 401:

@@ -18,9 +18,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ..dialects.envelopes import ErrorEnvelope
 from ..scenario import HttpFault
-from .keys import backend_of, envelope_of, json_response
+from .keys import ENTRY, backend_of, envelope_of, json_response, provider_headers
 
 MAX_DELAY_MS = 5000
 MALFORMED_JSON = b'{"id": "broken", "object": '
@@ -54,7 +53,7 @@ async def apply_fault(
     entry["rule"] = fault.rule
     if fault.delay_ms:
         await asyncio.sleep(min(fault.delay_ms, MAX_DELAY_MS) / 1000)
-    body, headers = _error_reply(envelope_of(request), fault, entry["request_id"])
+    body, headers = _error_reply(request, fault)
     if fault.fault is not None:
         entry["fault"] = fault.fault
         return await _transport_fault(request, fault, body, headers)
@@ -63,14 +62,14 @@ async def apply_fault(
     return json_response(body, status=fault.status, headers=headers)
 
 
-def _error_reply(
-    envelope: ErrorEnvelope, fault: HttpFault, request_id: str
-) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    """The injected error body in `envelope` (None when the rule gives no status) and the response headers."""
-    headers = {**fault.headers, **envelope.id_headers(request_id)}
+def _error_reply(request: web.Request, fault: HttpFault) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The injected error body in the request's envelope (None when the rule gives no status) and the
+    response headers: the provider's own, then the rule's."""
+    headers = {**provider_headers(request), **fault.headers}
     if fault.status is None:
         return None, headers
-    return envelope.fault_body(fault.status, fault.error_fields, request_id), headers
+    request_id = request[ENTRY]["request_id"]
+    return envelope_of(request).fault_body(fault.status, fault.error_fields, request_id), headers
 
 
 async def _transport_fault(

@@ -11,7 +11,6 @@ SDK sends (see `forms`). Videos are jobs with a lifecycle of their own, served b
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -30,7 +29,7 @@ from ..fake_model.requests import (
 )
 from ..fake_model.streaming import pieces_of
 from .forms import form_body
-from .keys import ENTRY, backend_of, json_body, json_response
+from .keys import backend_of, json_body, json_response, provider_headers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON_ENDPOINTS = (CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODERATIONS, IMAGE_GENERATIONS)
@@ -42,19 +41,10 @@ DONE = b"data: [DONE]\n\n"
 # ---- answers ------------------------------------------------------------------------------------
 
 
-def _sse_headers(request: web.Request, started: float) -> dict[str, str]:
-    return {
-        **SSE_HEADERS,
-        "x-request-id": request[ENTRY]["request_id"],
-        "openai-version": "2020-10-01",
-        "openai-processing-ms": str(int((time.perf_counter() - started) * 1000)),
-    }
-
-
 async def _send_events(
-    request: web.Request, events: Iterable[dict[str, Any]], started: float, *, named: bool, done: bool
+    request: web.Request, events: Iterable[dict[str, Any]], *, named: bool, done: bool
 ) -> web.StreamResponse:
-    response = web.StreamResponse(status=200, headers=_sse_headers(request, started))
+    response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **provider_headers(request)})
     await response.prepare(request)
     for event in events:
         head = b"event: " + str(event["type"]).encode() + b"\n" if named else b""
@@ -97,20 +87,19 @@ def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Hand
     """A handler that answers `endpoint` from the fake model, streamed when the body asks for it."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        started = time.perf_counter()
         body = await read(request)
         backend = backend_of(request)
         created = int(backend.clock.now())
         streaming = isinstance(body, Mapping) and body.get("stream") is True
         if streaming and endpoint != COMPLETIONS:
             events = backend.model.stream_events(endpoint, body, created=created)
-            return await _send_events(request, events, started, named=endpoint == RESPONSES, done=endpoint == CHAT)
+            return await _send_events(request, events, named=endpoint == RESPONSES, done=endpoint == CHAT)
         result = backend.model.respond(endpoint, body, created=created)
         if not result.ok:
             raise result.error()
         if streaming:
             chunks = completion_chunks(result.body, include_usage=_include_usage(body))
-            return await _send_events(request, chunks, started, named=False, done=True)
+            return await _send_events(request, chunks, named=False, done=True)
         return json_response(result.body)
 
     return handle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ BACKEND = web.AppKey("backend", Backend)
 OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
 ENTRY: web.RequestKey[dict[str, Any]] = web.RequestKey("journal_entry")
 ENVELOPE: web.RequestKey[ErrorEnvelope] = web.RequestKey("error_envelope")
+STARTED: web.RequestKey[float] = web.RequestKey("started")  # `time.perf_counter()` when the request arrived
 WRITE_CHUNK = 256 * 1024
 
 
@@ -24,9 +26,8 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 async def stream_response(request: web.Request, lines: Iterable[bytes], content_type: str) -> web.StreamResponse:
     """Send `lines` as the body, written in chunks of about WRITE_CHUNK bytes, never holding them all. The
-    headers are sent before the middleware sees the response, so the envelope's request-id header goes here."""
-    id_headers = envelope_of(request).id_headers(request[ENTRY]["request_id"])
-    response = web.StreamResponse(headers={"Content-Type": content_type, **id_headers})
+    headers are sent before the middleware sees the response, so the provider's headers go here."""
+    response = web.StreamResponse(headers={"Content-Type": content_type, **provider_headers(request)})
     await response.prepare(request)
     buffer: list[bytes] = []
     size = 0
@@ -48,6 +49,12 @@ def backend_of(request: web.Request) -> Backend:
 
 def owner_of(request: web.Request) -> str | None:
     return request.get(OWNER)
+
+
+def provider_headers(request: web.Request) -> dict[str, str]:
+    """The headers that name the request (and for OpenAI, time it) on every response of its provider."""
+    elapsed_ms = int((time.perf_counter() - request.get(STARTED, time.perf_counter())) * 1000)
+    return envelope_of(request).response_headers(request[ENTRY]["request_id"], elapsed_ms)
 
 
 def envelope_of(request: web.Request) -> ErrorEnvelope:

@@ -3,8 +3,9 @@ envelope, and the response headers the real API sends.
 
 Every error is rendered here, in the envelope of the dialect the request addresses (OpenAI's unless
 `dialect_of` names another): the route handlers raise and never shape an error themselves. A request gets
-a random `x-request-id`, except on a dialect whose envelope names its requests (Anthropic's `request-id`):
-there the id comes from the seeded id factory, and the header, the journal entry and any error body agree.
+a random id, except on a dialect whose envelope names its requests (Anthropic's `request-id`): there the id
+comes from the seeded id factory, and the header, the journal entry and any error body agree. The headers
+that carry it (and OpenAI's `openai-version` and `openai-processing-ms`) are the provider's own.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
 from ..errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
 from .dialect_mounts import dialect_of
 from .faults import apply_fault
-from .keys import ENTRY, ENVELOPE, OWNER, backend_of, json_response
+from .keys import ENTRY, ENVELOPE, OWNER, STARTED, backend_of, json_response, provider_headers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ADMIN_PREFIX = "/_emulator"
@@ -76,7 +77,7 @@ def new_request_id(request: web.Request, envelope: ErrorEnvelope) -> str:
 @web.middleware
 async def emulator_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     backend = backend_of(request)
-    started = time.perf_counter()
+    request[STARTED] = time.perf_counter()
     admin = request.path.startswith(ADMIN_PREFIX)
     dialect = None if admin else await dialect_of(request)
     envelope = request[ENVELOPE] = dialect.errors if dialect is not None else OPENAI_ERRORS
@@ -126,8 +127,6 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         entry["status"] = None if entry.get("fault") == "connection_reset" else response.status
         backend.journal.add(entry)
     if not response.prepared:
-        response.headers.setdefault("x-request-id", request_id)
-        response.headers.update(envelope.id_headers(request_id))
-        response.headers["openai-processing-ms"] = str(int((time.perf_counter() - started) * 1000))
-        response.headers["openai-version"] = "2020-10-01"
+        for name, value in provider_headers(request).items():
+            response.headers.setdefault(name, value)
     return response

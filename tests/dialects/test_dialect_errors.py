@@ -94,6 +94,24 @@ def test_other_dialects_keep_a_random_x_request_id_and_no_request_id_header(batc
         assert "request_id" not in response.json()
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (BATCHES, {"request-id"}),
+        ("/mistral/v1/batch/jobs", {"x-request-id"}),
+        ("/groq/openai/v1/batches", {"x-request-id", "openai-version", "openai-processing-ms"}),
+        ("/v1/batches", {"x-request-id", "openai-version", "openai-processing-ms"}),
+    ],
+)
+def test_only_openai_and_its_compatible_dialects_send_openai_headers(batch_emulator, path, expected):
+    auth = {"Authorization": f"Bearer {batch_emulator.api_key}", "x-api-key": batch_emulator.api_key}
+    naming = {"request-id", "x-request-id", "openai-version", "openai-processing-ms"}
+    for status_path in (path, path + "/nowhere-" + "x" * 8):  # a success and an error
+        response = raw.request(batch_emulator.url, "GET", status_path, headers=auth)
+        assert response.status in (200, 404)
+        assert naming & {name.lower() for name in response.headers} == expected, (status_path, response.status)
+
+
 # -- Anthropic: scripted statuses without an `error` ------------------------------------------------
 
 
