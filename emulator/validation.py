@@ -26,15 +26,16 @@ def as_int(value: Any, param: str) -> int:
     return value
 
 
-def int_in_range(value: Any, param: str, low: int, high: int) -> int:
+def int_in_range(value: Any, param: str, low: int | None, high: int | None) -> int:
+    """An integer within the bounds given (None: unbounded on that side)."""
     number = as_int(value, param)
-    if number < low:
+    if low is not None and number < low:
         raise InvalidRequest(
             f"Invalid '{param}': integer below minimum value. Expected a value >= {low}, but got {number} instead.",
             param=param,
             code="integer_below_min_value",
         )
-    if number > high:
+    if high is not None and number > high:
         raise InvalidRequest(
             f"Invalid '{param}': integer above maximum value. Expected a value <= {high}, but got {number} instead.",
             param=param,

@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidRequest, NotFound, string_too_long
+from .errors import InvalidRequest, NotFound
 from .fake_model.digest import content_digest, sub_digest
 from .fake_model.media import VIDEO_LIFETIME_SECONDS
-from .fake_model.requests import VIDEOS, require_string
+from .fake_model.request_fields import require_text
+from .fake_model.requests import MAX_VIDEO_PROMPT_LENGTH, VIDEOS
 from .fake_model.video_assets import VARIANTS, Asset, video_asset
 from .paging import cursor_page
 from .validation import one_of
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 KIND = "videos"
 QUEUED_SECONDS = 1
 REMIX_FIELDS = frozenset({"prompt"})
-MAX_PROMPT_LENGTH = 32_000
 FINISHED = ("completed", "failed")
 
 
@@ -66,18 +66,6 @@ def _not_finished(video_id: str, status: str, action: str) -> InvalidRequest:
     return InvalidRequest(f"Video '{video_id}' is {status}: only a completed video can be {action}.", param="video_id")
 
 
-def _check_prompt_length(prompt: str) -> None:
-    if not prompt:
-        raise InvalidRequest(
-            "Invalid 'prompt': string too short. Expected a string with minimum length 1, but got an empty string "
-            "instead.",
-            param="prompt",
-            code="string_below_min_length",
-        )
-    if len(prompt) > MAX_PROMPT_LENGTH:
-        raise string_too_long("prompt", MAX_PROMPT_LENGTH, len(prompt))
-
-
 def _remix_prompt(body: Any) -> str:
     """The prompt of a remix body, or the real API's kind of 400 for a body that is not one."""
     if not isinstance(body, Mapping):
@@ -86,9 +74,7 @@ def _remix_prompt(body: Any) -> str:
     if strangers:
         name = min(strangers)
         raise InvalidRequest(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
-    prompt = require_string(body, "prompt")
-    _check_prompt_length(prompt)
-    return prompt
+    return require_text(body, "prompt", MAX_VIDEO_PROMPT_LENGTH)
 
 
 class VideosService:

@@ -187,11 +187,13 @@ def test_unknown_ids_are_404s_on_every_route(client):
         ({"seconds": "5"}, "seconds", "invalid_value"),
         ({"size": "640x480"}, "size", "invalid_value"),
         ({"extra_body": {"duration": 4}}, "duration", "unknown_parameter"),
+        ({"prompt": ""}, "prompt", "string_below_min_length"),
+        ({"prompt": "x" * 32_001}, "prompt", "string_above_max_length"),
     ],
 )
 def test_create_errors_store_nothing(client, options, param, code):
     with pytest.raises(openai.BadRequestError) as info:
-        client.videos.create(prompt="x", **options)
+        client.videos.create(**{"prompt": "x", **options})
     error = _error(info)
     assert (error["param"], error["code"]) == (param, code)
     assert client.videos.list().data == []

@@ -94,6 +94,8 @@ CASES: list[tuple[str, str, Any, str | None, str | None]] = [
     ("images n too large", IMAGES, {"prompt": "x", "n": 11}, "n", "integer_above_max_value"),
     ("image edit without image", IMAGE_EDITS, {"prompt": "x"}, "image", "missing_required_parameter"),
     ("video with bad seconds", VIDEOS, {"prompt": "x", "seconds": "5"}, "seconds", "invalid_value"),
+    ("video with an empty prompt", VIDEOS, {"prompt": ""}, "prompt", "string_below_min_length"),
+    ("video with a long prompt", VIDEOS, {"prompt": "x" * 32_001}, "prompt", "string_above_max_length"),
     ("body not an object", CHAT, ["not", "an", "object"], None, "invalid_json"),
 ]
 
