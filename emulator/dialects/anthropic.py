@@ -2,8 +2,9 @@
 completions input file; batch objects, counts and the single results stream are rendered from the record
 and its OpenAI-format output and error files, line by line.
 
-Requests whose params Anthropic would reject while processing (streaming, a missing `max_tokens`, no
-messages) never reach the engine: they are kept on the record and reported as `errored` results, so a
+How params map onto the fake model's chat requests and back is `anthropic_messages`'s job. Requests whose
+params Anthropic would reject while processing (streaming, a missing `max_tokens`, no messages, malformed
+tools) never reach the engine: they are kept on the record and reported as `errored` results, so a
 batch never fails as a whole. Lines a cancel skipped are reported as `canceled`.
 """
 
@@ -19,7 +20,7 @@ from ..batch_input import iter_request_lines
 from ..batch_state import TERMINAL
 from ..clock import iso
 from ..errors import InvalidRequest, NotFound
-from ..ids import derived_hex
+from .anthropic_messages import chat_body, message, request_problem
 from .base import Dialect
 from .envelopes import anthropic_error_type
 from .inputs import write_requests
@@ -32,7 +33,6 @@ WIRE_PREFIX = "msgbatch_"
 ENGINE_PREFIX = "batch_"
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CHAT = "/v1/chat/completions"
-STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "content_filter": "refusal"}
 STATUS = {
     "validating": "in_progress",
     "in_progress": "in_progress",
@@ -53,52 +53,6 @@ def record_id(batch_id: str) -> str:
 
 
 # -- create -----------------------------------------------------------------------------------------
-
-
-def _text(content: Any) -> str:
-    """Message or system content as plain text: a string, or the text of its text blocks."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
-    return ""
-
-
-def _problem(params: dict[str, Any]) -> str | None:
-    """Why Anthropic would reject these params while processing, or None."""
-    if params.get("stream") is True:
-        return "stream: Streaming is not supported in the Message Batches API."
-    if not isinstance(params.get("model"), str) or not params["model"]:
-        return "model: Field required"
-    tokens = params.get("max_tokens")
-    if isinstance(tokens, bool) or not isinstance(tokens, int):
-        return "max_tokens: Field required"
-    if tokens < 1:
-        return "max_tokens: Input should be greater than or equal to 1"
-    messages = params.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "messages: at least one message is required"
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            return f"messages.{index}.role: Input should be 'user' or 'assistant'"
-    return None
-
-
-def chat_body(params: dict[str, Any], model: str) -> dict[str, Any]:
-    """The chat completions request that stands for a Messages request."""
-    messages: list[dict[str, Any]] = []
-    system = _text(params.get("system"))
-    if system:
-        messages.append({"role": "system", "content": system})
-    messages.extend({"role": m["role"], "content": _text(m.get("content"))} for m in params["messages"])
-    body: dict[str, Any] = {"model": model, "messages": messages, "max_tokens": params["max_tokens"]}
-    for name in ("temperature", "top_p"):
-        if isinstance(params.get(name), (int, float)) and not isinstance(params.get(name), bool):
-            body[name] = params[name]
-    stops = params.get("stop_sequences")
-    if isinstance(stops, list) and stops:
-        body["stop"] = [str(s) for s in stops[:4]]
-    return body
 
 
 def create_batch(
@@ -131,7 +85,7 @@ def create_batch(
     pre_errors: list[list[str]] = []
     valid: list[dict[str, Any]] = []
     for item in requests:
-        problem = _problem(item["params"])
+        problem = request_problem(item["params"])
         if problem is None:
             valid.append(item)
         else:
@@ -259,47 +213,6 @@ def delete(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None)
 
 
 # -- results ----------------------------------------------------------------------------------------
-
-
-def message(chat: dict[str, Any], model: str) -> dict[str, Any]:
-    """A Messages API answer built from the fake model's chat completion."""
-    choice = (chat.get("choices") or [{}])[0]
-    reply = choice.get("message") or {}
-    content: list[dict[str, Any]] = []
-    text = reply.get("content") or reply.get("refusal")
-    if text:
-        content.append({"type": "text", "text": text})
-    for call in reply.get("tool_calls") or []:
-        function = call.get("function") or {}
-        try:
-            arguments = orjson.loads(function.get("arguments") or "{}")
-        except orjson.JSONDecodeError:
-            arguments = {}
-        content.append(
-            {
-                "type": "tool_use",
-                "id": "toolu_" + str(call.get("id", ""))[-24:],
-                "name": function.get("name"),
-                "input": arguments,
-            }
-        )
-    usage = chat.get("usage") or {}
-    return {
-        "id": "msg_" + derived_hex(str(chat.get("id", "")), n=24),
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": content,
-        "stop_reason": STOP_REASONS.get(str(choice.get("finish_reason")), "end_turn"),
-        "stop_sequence": None,
-        "usage": {
-            "input_tokens": int(usage.get("prompt_tokens", 0)),
-            "output_tokens": int(usage.get("completion_tokens", 0)),
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
-            "service_tier": "batch",
-        },
-    }
 
 
 def _errored(kind: str, text: str) -> dict[str, Any]:
