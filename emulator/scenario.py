@@ -6,7 +6,7 @@ This module is the public face; the work is split by job:
 - `scenario_loader`: parsing with `FILE:LINE: field.path: message` errors, the `ScenarioRegistry` of bundled
   and user scenarios, and the command-line helpers `check_files` and `json_schema`;
 - `scenario_engine`: the `ScenarioEngine` the services consult (`http_fault`, `batch_plan`, `line_effect`,
-  `webhook_effect`).
+  `webhook_effect`, `video_effect`).
 
 Typical use::
 
@@ -23,6 +23,7 @@ from .scenario_engine import (
     HttpFault,
     LineEffect,
     ScenarioEngine,
+    VideoEffect,
     WebhookEffect,
     default_error,
     default_headers,
@@ -37,7 +38,7 @@ from .scenario_loader import (
     load_scenario_file,
     parse_document,
 )
-from .scenario_schema import BatchRule, HttpRule, LineRule, Scenario, TimingOverride, WebhookRule
+from .scenario_schema import BatchRule, HttpRule, LineRule, Scenario, TimingOverride, VideoRule, WebhookRule
 
 __all__ = [
     "BatchPlan",
@@ -51,6 +52,8 @@ __all__ = [
     "ScenarioError",
     "ScenarioRegistry",
     "TimingOverride",
+    "VideoEffect",
+    "VideoRule",
     "WebhookEffect",
     "WebhookRule",
     "bundled_directory",

@@ -5,7 +5,8 @@ The services call three methods:
 - `http_fault(method, path, purpose=, endpoint=)` before routing a request to the emulator's own API;
 - `batch_plan(batch_id=, endpoint=, metadata=)` once when a batch is created;
 - `line_effect(batch_id=, line=, custom_id=, body=, model=)` once per input line while a batch runs;
-- `webhook_effect(event=, url=, source=, key=)` once per webhook delivery.
+- `webhook_effect(event=, url=, source=, key=)` once per webhook delivery;
+- `video_effect(prompt=, model=, remix=, key=)` once per video job created or remixed.
 
 Rules match first-wins inside each level. Counters (`times`, `sequence`, `nth`) live here and go back to zero
 with `reset()`. Every `fraction` is decided by a hash of (scenario seed, rule index, key) compared with the
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import Timing
 from .scenario_schema import (
@@ -29,6 +30,7 @@ from .scenario_schema import (
     HttpRule,
     LineRule,
     Scenario,
+    VideoRule,
     WebhookRule,
     custom_id_pattern,
     glob_regex,
@@ -37,6 +39,7 @@ from .scenario_schema import (
     user_regex,
 )
 
+EffectT = TypeVar("EffectT")
 ADMIN_PREFIX = "/_emulator"
 RETRIED_STATUSES = frozenset({408, 409, 429})
 
@@ -230,6 +233,18 @@ class WebhookEffect:
     drop: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class VideoEffect:
+    """What the scenario does to one video job: `extra_seconds` of rendering time; with `fail_code`, the job
+    ends `failed` with that error once its progress reaches `fail_at_progress`. `rule`: e.g. "videos[0]"."""
+
+    rule: str
+    extra_seconds: float = 0.0
+    fail_code: str | None = None
+    fail_message: str | None = None
+    fail_at_progress: int = 0
+
+
 # -- compiled rules ------------------------------------------------------------------------------------
 
 
@@ -403,6 +418,51 @@ class _WebhookMatcher:
         return match.fraction is None or picked(seed, self.index, key, match.fraction)
 
 
+@dataclass(slots=True)
+class _VideoMatcher:
+    index: int
+    rule: VideoRule
+    prompt: re.Pattern[str] | None
+    model: re.Pattern[str] | str | None
+    effect: VideoEffect
+
+    @classmethod
+    def build(cls, index: int, rule: VideoRule) -> _VideoMatcher:
+        fail = rule.fail
+        effect = VideoEffect(
+            f"videos[{index}]",
+            rule.extra_seconds,
+            fail.code if fail else None,
+            fail.message if fail else None,
+            fail.at_progress if fail else 0,
+        )
+        prompt = custom_id_pattern(rule.match.prompt) if rule.match.prompt is not None else None
+        return cls(index, rule, prompt, _compile_glob(rule.match.model), effect)
+
+    def matches(self, seed: int, prompt: str, model: str, remix: bool, key: str) -> bool:
+        match = self.rule.match
+        if match.remix is not None and match.remix != remix:
+            return False
+        if self.prompt is not None:
+            regex = match.prompt is not None and match.prompt.startswith("regex:")
+            found = self.prompt.search(prompt) if regex else self.prompt.match(prompt)
+            if found is None:
+                return False
+        if not _glob_ok(self.model, model):
+            return False
+        return match.fraction is None or picked(seed, self.index, key, match.fraction)
+
+
+def _take_one(used: list[int], candidates: Iterable[tuple[int, int | None, EffectT]]) -> EffectT | None:
+    """The effect of the first (rule index, `times`, effect) candidate with uses left, counting the use."""
+    for index, times, effect in candidates:
+        if times is not None and used[index] >= times:
+            continue
+        used[index] += 1
+        return effect
+    return None
+
+
 # -- the engine ----------------------------------------------------------------------------------------
 
 
@@ -422,6 +482,8 @@ class ScenarioEngine:
         self._http_used = [0] * len(self._http)
         self._webhooks = [_WebhookMatcher.build(i, rule) for i, rule in enumerate(scenario.webhooks)]
         self._webhooks_used = [0] * len(self._webhooks)
+        self._videos = [_VideoMatcher.build(i, rule) for i, rule in enumerate(scenario.videos)]
+        self._videos_used = [0] * len(self._videos)
         self._batches = 0
 
     @property
@@ -433,6 +495,7 @@ class ScenarioEngine:
         self._http_seen = [0] * len(self._http)
         self._http_used = [0] * len(self._http)
         self._webhooks_used = [0] * len(self._webhooks)
+        self._videos_used = [0] * len(self._videos)
         self._batches = 0
 
     def http_fault(
@@ -502,16 +565,14 @@ class ScenarioEngine:
         batch's own `webhook_url`), `key` identifies the delivery for `fraction` picks. The first matching rule
         with uses left (`times`) consumes one and returns its effect.
         """
-        for matcher in self._webhooks:
-            if not matcher.matches(self._seed, event, url, source, key):
-                continue
-            used = self._webhooks_used[matcher.index]
-            times = matcher.rule.times
-            if times is not None and used >= times:
-                continue
-            self._webhooks_used[matcher.index] = used + 1
-            return matcher.effect
-        return None
+        matching = (m for m in self._webhooks if m.matches(self._seed, event, url, source, key))
+        return _take_one(self._webhooks_used, ((m.index, m.rule.times, m.effect) for m in matching))
+
+    def video_effect(self, *, prompt: str, model: str, remix: bool, key: str) -> VideoEffect | None:
+        """The effect for one video job, or None. `key` (the job's id) identifies it for `fraction` picks; the
+        first matching rule with uses left (`times`) consumes one and returns its effect."""
+        matching = (m for m in self._videos if m.matches(self._seed, prompt, model, remix, key))
+        return _take_one(self._videos_used, ((m.index, m.rule.times, m.effect) for m in matching))
 
     # -- helpers --
 

@@ -421,6 +421,46 @@ class WebhookRule(Strict):
         return self
 
 
+class VideoMatch(Strict):
+    """Every condition given must hold; an empty match takes every video job (created or remixed)."""
+
+    prompt: str | None = Field(None, description="glob on the prompt, or 'regex:' + a regular expression")
+    model: str | None = Field(None, description="glob on the model, e.g. 'sora-2-pro'")
+    remix: bool | None = Field(None, description="true: only remixes; false: only new videos")
+    fraction: float | None = Field(None, ge=0, le=1, description="seeded share of the jobs")
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: str | None) -> str | None:
+        if value is not None:
+            custom_id_pattern(value)
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _glob(cls, value: str | None) -> str | None:
+        if value is not None:
+            glob_regex(value)
+        return value
+
+
+class VideoFailure(Strict):
+    """How a job fails: its `error` and how far it renders first."""
+
+    code: str = Field("video_generation_failed", min_length=1, description="the job's error.code")
+    message: str = Field("The video could not be generated.", min_length=1, description="the job's error.message")
+    at_progress: int = Field(0, ge=0, le=99, description="the progress at which it fails (0: as it leaves the queue)")
+
+
+class VideoRule(Strict):
+    """What happens to the video jobs a rule matches; a rule without effects shields later rules."""
+
+    match: VideoMatch = VideoMatch()
+    fail: VideoFailure | None = Field(None, description="the job ends `failed` with this error")
+    extra_seconds: float = Field(0.0, ge=0, le=86_400, description="virtual seconds added to the rendering time")
+    times: int | None = Field(None, ge=0, description="how many matching jobs it applies to; absent = all")
+
+
 # -- the document --------------------------------------------------------------------------------------
 
 
@@ -437,8 +477,9 @@ class Scenario(Strict):
     lines: list[LineRule] = Field(default_factory=list, description="first match wins")
     http: list[HttpRule] = Field(default_factory=list, description="first match wins")
     webhooks: list[WebhookRule] = Field(default_factory=list, description="first match wins")
+    videos: list[VideoRule] = Field(default_factory=list, description="first match wins")
 
-    @field_validator("timing", "lines", "http", "webhooks", mode="before")
+    @field_validator("timing", "lines", "http", "webhooks", "videos", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any, info: Any) -> Any:
         if value is None:

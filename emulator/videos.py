@@ -5,6 +5,8 @@ hex digest its assets are built from (the seed and the request body, or for a re
 the new prompt). It never changes after create: the job's status, progress, completed_at and expires_at are
 a function of the clock (`video_state`), so a restarted server carries a job on where the clock left it and
 nothing needs a timer. Assets are built on request from the digest (`fake_model.video_assets`), never stored.
+A scenario's `videos` rule, consulted once when a job is created, can add rendering time or make the job end
+`failed` with an error at a given progress; the record keeps that decision (`render_seconds`, `failure`).
 
 Timeline of a job of `seconds` s (4, 8 or 12): `queued` with progress 0 for its first virtual second,
 `in_progress` with progress proportional to the elapsed time, `completed` with progress 100 once `seconds`
@@ -43,15 +45,34 @@ class VideoState:
     progress: int
     completed_at: int | None
     expires_at: int | None
+    error: dict[str, str] | None = None
+
+
+def render_seconds(record: Mapping[str, Any]) -> float:
+    """How long the job renders: its `seconds`, plus what a scenario added."""
+    return float(record.get("render_seconds", record["seconds"]))
+
+
+def ends_at(record: Mapping[str, Any]) -> float:
+    """When the job completes, or fails when a scenario says it does."""
+    created, render = float(record["created_at"]), render_seconds(record)
+    failure = record.get("failure")
+    if failure is None:
+        return created + render
+    return created + max(QUEUED_SECONDS, render * int(failure["at_progress"]) / 100)
 
 
 def video_state(record: Mapping[str, Any], now: float) -> VideoState:
     """The state of the job `record` at virtual time `now`."""
     created = int(record["created_at"])
-    render = int(record["seconds"])
+    render = render_seconds(record)
     elapsed = now - created
+    failure = record.get("failure")
+    if failure is not None and now >= ends_at(record):
+        error = {"code": str(failure["code"]), "message": str(failure["message"])}
+        return VideoState("failed", int(failure["at_progress"]), None, None, error)
     if elapsed >= render:
-        completed = created + render
+        completed = created + int(render)
         return VideoState("completed", 100, completed, completed + VIDEO_LIFETIME_SECONDS)
     if elapsed < QUEUED_SECONDS:
         return VideoState("queued", 0, None, None)
@@ -107,7 +128,8 @@ class VideosService:
     def _add(
         self, fields: Mapping[str, Any], owner: str | None, created: int, digest: bytes, remixed_from: str | None
     ) -> dict[str, Any]:
-        video_id = self.backend.ids.video()
+        backend = self.backend
+        video_id = backend.ids.video()
         record: dict[str, Any] = {
             "id": video_id,
             "owner": owner,
@@ -119,7 +141,19 @@ class VideosService:
             "remixed_from_video_id": remixed_from,
             "digest": digest.hex(),
         }
-        self.backend.store.put(KIND, video_id, record)
+        effect = backend.engine.video_effect(
+            prompt=record["prompt"], model=record["model"], remix=remixed_from is not None, key=video_id
+        )
+        if effect is not None:
+            record["render_seconds"] = int(record["seconds"]) + effect.extra_seconds
+            if effect.fail_code is not None:
+                record["failure"] = {
+                    "code": effect.fail_code,
+                    "message": effect.fail_message,
+                    "at_progress": effect.fail_at_progress,
+                }
+            backend.journal.add({"kind": "video", "video_id": video_id, "rule": effect.rule, "time": created})
+        backend.store.put(KIND, video_id, record)
         return record
 
     def get(self, video_id: str, owner: str | None) -> dict[str, Any]:
@@ -147,9 +181,9 @@ class VideosService:
         return cursor_page(records, limit=limit, after=after)
 
     def next_completion(self) -> float | None:
-        """When the next video still rendering completes, or None when none is."""
+        """When the next video still rendering completes or fails, or None when none is."""
         now = self.backend.clock.now()
-        ends = (int(record["created_at"]) + int(record["seconds"]) for record in self.backend.store.values(KIND))
+        ends = (ends_at(record) for record in self.backend.store.values(KIND))
         return min((end for end in ends if end > now), default=None)
 
     def asset(self, video_id: str, owner: str | None, variant: str) -> Asset:

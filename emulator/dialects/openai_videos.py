@@ -25,7 +25,7 @@ def video_wire(record: Mapping[str, Any], now: float) -> dict[str, Any]:
         "seconds": record["seconds"],
         "size": record["size"],
         "remixed_from_video_id": record["remixed_from_video_id"],
-        "error": None,
+        "error": state.error,
     }
 
 

@@ -27,6 +27,7 @@ COVERED = {
     "empty_string_file_ids",
     "shuffled_output",
     "unreliable_webhooks",
+    "failing_videos",
 }
 
 
@@ -402,3 +403,28 @@ def test_unreliable_webhooks(client, batch_emulator, upload_batch_file, receiver
         ("batch.completed", 1, "webhooks[0]", "delivered"),
         ("batch.failed", 0, "webhooks[1]", "delivered"),
     ]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.batch_emulator(scenario="failing_videos")
+def test_failing_videos(client, batch_emulator):
+    blocked = client.videos.create(prompt="Something BLOCKED on purpose", seconds="4")
+    others = [client.videos.create(prompt=f"a quiet harbour, take {i}", seconds="4") for i in range(20)]
+    batch_emulator.advance(1)
+    first = client.videos.retrieve(blocked.id)
+    assert (first.status, first.progress, first.error.code) == ("failed", 0, "moderation_blocked")
+    rules = {e["video_id"]: e["rule"] for e in batch_emulator.requests if e.get("kind") == "video"}
+    assert rules[blocked.id] == "videos[0]"
+    picked = [v for v in others if rules[v.id] == "videos[1]"]
+    slowed = [v for v in others if rules[v.id] == "videos[2]"]
+    assert picked and slowed and len(picked) + len(slowed) == len(others)
+
+    batch_emulator.advance(1.4)  # 60 % of 4 s since create
+    for video in picked:
+        failed = client.videos.retrieve(video.id)
+        assert (failed.status, failed.progress, failed.error.code) == ("failed", 60, "video_generation_failed")
+    batch_emulator.advance(4)
+    assert {client.videos.retrieve(v.id).status for v in slowed} == {"in_progress"}
+    batch_emulator.advance(30)
+    finished = [client.videos.retrieve(v.id) for v in slowed]
+    assert {(v.status, v.completed_at - v.created_at) for v in finished} == {("completed", 34)}
