@@ -1,4 +1,9 @@
-"""`POST /v1/chat/completions`: a `chat.completion` object honouring n, budgets, stop, formats, tools, logprobs."""
+"""`POST /v1/chat/completions`: a `chat.completion` object honouring n, budgets, stop, formats, tools, logprobs.
+
+The deprecated `functions` / `function_call` pair is honoured when no `tools` are given: it plans like tools
+(one call at most, `function_call` "none", "auto" or `{"name"}`) and answers with `message.function_call` and
+`finish_reason: "function_call"`, as the API did before tools.
+"""
 
 from __future__ import annotations
 
@@ -77,14 +82,30 @@ def chat_usage(prompt: int, completion: int, reasoning: int) -> dict[str, Any]:
     }
 
 
+def legacy_functions(body: Mapping[str, Any]) -> list[Any] | None:
+    """The deprecated `functions` of a request that gives no `tools`, or None."""
+    functions = body.get("functions")
+    if body.get("tools") or not isinstance(functions, list) or not functions:
+        return None
+    return functions
+
+
+def _tool_choice_of(function_call: Any) -> Any:
+    """`function_call` ("none", "auto", `{"name"}`) in the `tool_choice` form."""
+    if isinstance(function_call, Mapping):
+        return {"type": "function", "function": {"name": function_call.get("name")}}
+    return function_call
+
+
 def answer_chat(call: Call) -> ModelResult:
     body = call.body
     messages: list[Any] = body["messages"]
     model = call.model
-    tools = body.get("tools")
+    legacy = legacy_functions(body)
+    tools = body.get("tools") if legacy is None else [{"type": "function", "function": f} for f in legacy]
     prompt_tokens = count_message_tokens(messages)
     if tools:
-        prompt_tokens += count_tokens(orjson.dumps(tools).decode())
+        prompt_tokens += count_tokens(orjson.dumps(legacy if legacy is not None else tools).decode())
     window = context_window(model)
     if prompt_tokens > window:
         raise context_length_error(model, window, prompt_tokens, "messages")
@@ -95,7 +116,8 @@ def answer_chat(call: Call) -> ModelResult:
     text_format = text_format_of(body.get("response_format"))
     budget = body.get("max_completion_tokens") or body.get("max_tokens")
     reasoning_model = is_reasoning_model(model)
-    parallel = body.get("parallel_tool_calls") is not False
+    parallel = legacy is None and body.get("parallel_tool_calls") is not False
+    tool_choice = body.get("tool_choice") if legacy is None else _tool_choice_of(body.get("function_call"))
     want_logprobs = body.get("logprobs") is True
     top = int(body.get("top_logprobs") or 0)
     choices: list[dict[str, Any]] = []
@@ -104,7 +126,7 @@ def answer_chat(call: Call) -> ModelResult:
     for index in range(int(body.get("n") or 1)):
         d = digest if index == 0 else sub_digest(digest, index)
         calls = plan_calls(
-            functions, body.get("tool_choice"), parallel=parallel, after_tool_result=after_tool, digest=d, nested=True
+            functions, tool_choice, parallel=parallel, after_tool_result=after_tool, digest=d, nested=True
         )
         answer = compose(
             d,
@@ -123,7 +145,12 @@ def answer_chat(call: Call) -> ModelResult:
             "refusal": answer.refusal,
             "annotations": [],
         }
-        if answer.calls:
+        finish = answer.finish
+        if answer.calls and legacy is not None:
+            name, arguments = answer.calls[0]
+            message["function_call"] = {"name": name, "arguments": arguments}
+            finish = "function_call"
+        elif answer.calls:
             message["tool_calls"] = [
                 {
                     "id": "call_" + call.ids.hex(f"call.{index}.{k}", 24),
@@ -136,7 +163,7 @@ def answer_chat(call: Call) -> ModelResult:
         if want_logprobs:
             pieces = token_pieces(answer.content) if answer.content else []
             logprobs = {"content": token_logprobs(pieces, d, top), "refusal": None}
-        choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": answer.finish})
+        choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish})
         completion_tokens += answer.output_tokens + answer.reasoning_tokens
         reasoning_total += answer.reasoning_tokens
     body_out = {

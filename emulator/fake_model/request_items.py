@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import InvalidRequest, invalid_type, invalid_value, missing_parameter
-from emulator.fake_model.request_fields import objects_in, quotable, require_fields, supported_values
+from emulator.fake_model.request_fields import array_too_long, objects_in, quotable, require_fields, supported_values
 from emulator.fake_model.schema_size import size_problem
 
 # `input` item types of /v1/responses: those of the OpenAPI document (its beta agent items included) and of the
@@ -63,6 +63,7 @@ RESPONSE_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "custom_tool_call_output": ("call_id", "output"),
     "item_reference": ("id",),
 }
+MAX_FUNCTIONS = 128
 # Message roles and content part types in the order the real API lists them.
 RESPONSE_ROLES = ("assistant", "system", "developer", "user")
 _RESPONSE_PART_TYPES = (
@@ -175,6 +176,37 @@ def check_tools(body: Mapping[str, Any], *, nested: bool) -> None:
             raise invalid_value(
                 "tool_choice", f"Invalid value for 'tool_choice': function '{name}' is not among the given 'tools'."
             )
+
+
+def check_functions(functions: Any, function_call: Any) -> None:
+    """The deprecated `functions` (each an object with a `name`, at most 128) and `function_call` ("none",
+    "auto" or `{"name"}` naming one of them)."""
+    names: set[str] = set()
+    if functions is not None:
+        if not isinstance(functions, list):
+            raise invalid_type("functions", "an array", functions)
+        if len(functions) > MAX_FUNCTIONS:
+            raise array_too_long("functions", MAX_FUNCTIONS, len(functions))
+        for where, function in objects_in(functions, "functions", "an object"):
+            name = function.get("name")
+            if name is None:
+                raise missing_parameter(f"{where}.name")
+            if not isinstance(name, str):
+                raise invalid_type(f"{where}.name", "a string", name)
+            names.add(name)
+    if function_call is None:
+        return
+    if isinstance(function_call, str):
+        if function_call not in ("none", "auto"):
+            raise invalid_value("function_call", supported_values(function_call, ("none", "auto")))
+        return
+    if not isinstance(function_call, Mapping):
+        raise invalid_type("function_call", "a string or an object", function_call)
+    name = function_call.get("name")
+    if name not in names:
+        raise invalid_value(
+            "function_call", f"Invalid value for 'function_call': function '{name}' is not among the given 'functions'."
+        )
 
 
 def _tool_choice_without_tools() -> InvalidRequest:

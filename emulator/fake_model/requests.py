@@ -39,6 +39,7 @@ from emulator.fake_model.request_items import (
     CHAT_PARTS,
     check_embedding_items,
     check_format,
+    check_functions,
     check_input_items,
     check_moderation_items,
     check_parts,
@@ -216,6 +217,10 @@ def _chat_tools(body: Mapping[str, Any], name: str) -> None:
     check_tools(body, nested=True)
 
 
+def _functions(body: Mapping[str, Any], name: str) -> None:
+    check_functions(body.get("functions"), body.get("function_call"))
+
+
 def _response_tools(body: Mapping[str, Any], name: str) -> None:
     if name == "tool_choice" and "tools" in body:
         return
@@ -298,6 +303,8 @@ _CHAT_FIELDS: dict[str, FieldCheck] = {
     "parallel_tool_calls": check_bool,
     "tools": _chat_tools,
     "tool_choice": _chat_tools,
+    "functions": _functions,
+    "function_call": _functions,
     "response_format": _response_format,
 }
 _COMPLETIONS_FIELDS: dict[str, FieldCheck] = {

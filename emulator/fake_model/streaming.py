@@ -49,7 +49,9 @@ def chat_chunks(body: dict[str, Any], *, include_usage: bool) -> Iterator[dict[s
         index = choice["index"]
         message = choice["message"]
         tool_calls = message.get("tool_calls") or []
-        yield chunk(index, {"role": "assistant", "content": "" if not tool_calls else None, "refusal": None})
+        function_call = message.get("function_call")
+        calling = bool(tool_calls) or function_call is not None
+        yield chunk(index, {"role": "assistant", "content": None if calling else "", "refusal": None})
         entries = (choice.get("logprobs") or {}).get("content") or []
         if message.get("content"):
             for i, piece in enumerate(pieces_of(message["content"])):
@@ -75,6 +77,10 @@ def chat_chunks(body: dict[str, Any], *, include_usage: bool) -> Iterator[dict[s
             )
             for piece in _split(function["arguments"]):
                 yield chunk(index, {"tool_calls": [{"index": k, "function": {"arguments": piece}}]})
+        if function_call is not None:
+            yield chunk(index, {"function_call": {"name": function_call["name"], "arguments": ""}})
+            for piece in _split(function_call["arguments"]):
+                yield chunk(index, {"function_call": {"arguments": piece}})
         yield chunk(index, {}, finish=choice["finish_reason"])
     if include_usage:
         final = dict(base)
