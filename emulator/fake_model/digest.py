@@ -42,6 +42,7 @@ DELIVERY_KEYS = frozenset(
         "service_tier",
         "background",
         "truncation",
+        "partial_images",
     }
 )
 

@@ -2,7 +2,9 @@
 
 Images are tiny valid PNGs (8x8, one colour derived from the prompt), returned as `b64_json` or, with
 `response_format: "url"`, as a `data:image/png;base64,…` URL that works without a network.
-gpt-image models always answer in base64 and report token usage, as the real ones do.
+gpt-image models always answer in base64 and report token usage, as the real ones do. With `stream: true`
+(gpt-image models only) the answer is a list of events: per image, `partial_images` partial images of their
+own colours, then the finished one with its usage (`image_generation.*`, or `image_edit.*` for edits).
 A video answer is the finished `video` object, as a batch line holds it; the synchronous endpoint queues a
 job instead (`emulator.videos`) and takes only its validated fields from here.
 """
@@ -15,6 +17,7 @@ import zlib
 from functools import lru_cache
 from typing import Any
 
+from emulator.errors import InvalidRequest
 from emulator.fake_model.catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL
 from emulator.fake_model.context import Call
 from emulator.fake_model.digest import sub_digest
@@ -80,6 +83,48 @@ def _images(call: Call, model: str) -> ModelResult:
         )
         usage = TokenUsage(prompt_tokens, 0, output_tokens, 0)
     return ModelResult(200, out, usage)
+
+
+def image_events(call: Call, prefix: str) -> list[dict[str, Any]]:
+    """The stream of an image request: `prefix` is "image_generation" or "image_edit"."""
+    model = str(call.body.get("model") or DEFAULT_IMAGE_MODEL)
+    if not _is_gpt_image(model):
+        raise InvalidRequest(
+            f"Streaming is not supported for model '{model}'.", param="stream", code="unsupported_value"
+        )
+    out = _images(call, model).body
+    shared = {key: out[key] for key in ("background", "output_format", "quality", "size")}
+    partials = int(call.body.get("partial_images") or 0)
+    usage = out["usage"]
+    each = {
+        **usage,
+        "output_tokens": IMAGE_OUTPUT_TOKENS,
+        "total_tokens": usage["input_tokens"] + IMAGE_OUTPUT_TOKENS,
+        "output_tokens_details": {"image_tokens": IMAGE_OUTPUT_TOKENS, "text_tokens": 0},
+    }
+    events: list[dict[str, Any]] = []
+    for i, item in enumerate(out["data"]):
+        for k in range(partials):
+            d = sub_digest(call.digest, f"image{i}.partial{k}")
+            events.append(
+                {
+                    "type": f"{prefix}.partial_image",
+                    "b64_json": base64.b64encode(tiny_png(d[0], d[1], d[2])).decode(),
+                    "created_at": call.created,
+                    "partial_image_index": k,
+                    **shared,
+                }
+            )
+        events.append(
+            {
+                "type": f"{prefix}.completed",
+                "b64_json": item["b64_json"],
+                "created_at": call.created,
+                **shared,
+                "usage": each,
+            }
+        )
+    return events
 
 
 def answer_image_generation(call: Call) -> ModelResult:

@@ -17,7 +17,7 @@ from emulator.fake_model.completions import answer_completions
 from emulator.fake_model.context import Call
 from emulator.fake_model.digest import IdMaker, canonical, content_digest
 from emulator.fake_model.embeddings import EmbeddingSizes, answer_embeddings
-from emulator.fake_model.media import answer_image_edit, answer_image_generation, answer_video
+from emulator.fake_model.media import answer_image_edit, answer_image_generation, answer_video, image_events
 from emulator.fake_model.moderations import answer_moderations
 from emulator.fake_model.responses import answer_responses
 from emulator.fake_model.result import PLAIN, ModelResult, ResponseShape
@@ -71,13 +71,15 @@ class FakeModel:
             return ModelResult.from_error(error)
 
     def stream_events(self, endpoint: str, body: Mapping[str, Any], *, created: int = 0) -> Iterator[dict[str, Any]]:
-        """Streamed form of `respond` for chat completions (chunks) and responses (typed events).
+        """Streamed form of `respond` for chat completions (chunks), responses and images (typed events).
 
         The request is validated before this returns; a bad request raises its `EmulatorError`.
         """
-        if endpoint not in (rq.CHAT, rq.RESPONSES):
+        if endpoint not in (rq.CHAT, rq.RESPONSES, rq.IMAGE_GENERATIONS, rq.IMAGE_EDITS):
             raise InvalidRequest(f"Streaming is not supported for {endpoint}.", param="stream")
         call = self._prepare(endpoint, body, None, created, None)
+        if endpoint in (rq.IMAGE_GENERATIONS, rq.IMAGE_EDITS):
+            return iter(image_events(call, "image_generation" if endpoint == rq.IMAGE_GENERATIONS else "image_edit"))
         result = self._handlers[endpoint](call)
         if endpoint == rq.CHAT:
             options = body.get("stream_options")

@@ -3,10 +3,11 @@
 
 Each route hands the body to the same `FakeModel.respond` a batch line goes through (without a
 custom_id), so a body answers the same here as in a batch. Request errors travel as `EmulatorError`s
-to the middleware's error envelope. `stream: true` answers chat completions, completions and
-responses as server-sent events: `data: <json>` lines, chat and completions ending in `data: [DONE]`,
-responses events also naming their type in an `event:` line. Image edits accept the multipart form the
-SDK sends (see `forms`). Videos are jobs with a lifecycle of their own, served by `videos_routes`.
+to the middleware's error envelope. `stream: true` answers chat completions, completions, responses
+and gpt-image images as server-sent events: `data: <json>` lines, chat and completions ending in
+`data: [DONE]`, responses and image events also naming their type in an `event:` line. Image edits
+accept the multipart form the SDK sends (see `forms`). Videos are jobs with a lifecycle of their own,
+served by `videos_routes`.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Hand
         streaming = isinstance(body, Mapping) and body.get("stream") is True
         if streaming and endpoint != COMPLETIONS:
             events = backend.model.stream_events(endpoint, body, created=created)
-            return await _send_events(request, events, named=endpoint == RESPONSES, done=endpoint == CHAT)
+            named = endpoint in (RESPONSES, IMAGE_GENERATIONS, IMAGE_EDITS)
+            return await _send_events(request, events, named=named, done=endpoint == CHAT)
         result = backend.model.respond(endpoint, body, created=created)
         if not result.ok:
             raise result.error()
