@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .batches import BatchesService
+from .client_findings import client_findings
 from .clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
 from .config import EmulatorConfig
 from .fake_model import FakeModel
@@ -112,6 +113,11 @@ class Backend:
             if (self.clock.now(), self.scheduler.next_due()) == before:
                 break  # a timer that keeps rescheduling itself at the same time must not hang the server
         return ran
+
+    def client_findings(self) -> list[dict[str, Any]]:
+        """What the journal says about how clients used the API (see `client_findings`)."""
+        self.run_due()
+        return client_findings(self.journal.entries(), self.store.values("batches"))
 
     def clock_state(self) -> dict[str, Any]:
         now = self.clock.now()

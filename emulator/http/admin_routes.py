@@ -150,6 +150,10 @@ async def inspect_file(request: web.Request) -> web.Response:
     return json_response(record)
 
 
+async def get_findings(request: web.Request) -> web.Response:
+    return json_response({"object": "list", "data": backend_of(request).client_findings()})
+
+
 async def handler_errors(request: web.Request) -> web.Response:
     return json_response({"object": "list", "data": backend_of(request).handler_errors})
 
@@ -169,3 +173,4 @@ def setup_routes(app: web.Application, prefix: str = "/_emulator") -> None:
     app.router.add_get(f"{prefix}/batches/{{batch_id}}", inspect_batch)
     app.router.add_get(f"{prefix}/files/{{file_id}}", inspect_file)
     app.router.add_get(f"{prefix}/handler-errors", handler_errors)
+    app.router.add_get(f"{prefix}/findings", get_findings)

@@ -22,7 +22,9 @@ def chat_requests(n: int, prefix: str = "q") -> list[dict]:
 
 @pytest.fixture
 def runner(batch_emulator):
-    return BatchRunner(batch_emulator.openai(), sleep=batch_emulator.sleep)
+    yield BatchRunner(batch_emulator.openai(), sleep=batch_emulator.sleep)
+    # a well-behaved client: it backs off, never reruns an input and reads every output and error file
+    assert batch_emulator.client_findings() == []
 
 
 def test_happy_path_returns_every_answer_after_a_few_polls(runner, batch_emulator):

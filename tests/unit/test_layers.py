@@ -22,6 +22,7 @@ SERVICE_MODULES = [
     "emulator.dialects.openai_videos",
     "emulator.videos",
     "emulator.paging",
+    "emulator.client_findings",
 ]
 
 
