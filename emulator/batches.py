@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import batch_state
-from .batch_input import validate_batch_input
+from .batch_input import iter_request_lines, validate_batch_input
 from .errors import MSG_CANNOT_CANCEL, Conflict, InvalidRequest, batch_not_found, file_not_found, invalid_value
+from .fake_model.tokens import request_prompt_tokens
 from .paging import cursor_page
 from .processor import LineRunner, WorkFiles, slot_end, truncate_to
 from .scenario import BatchPlan, ScenarioEngine, token_limit_error
@@ -316,11 +317,31 @@ class BatchesService:
         if plan["token_limit_exceeded"]:
             self._fail(record, [token_limit_error(report.model)], at)
             return
+        engine = self.engine_for(record)
+        limit = engine.enqueued_token_limit(report.model) if engine is not None else None
+        if limit is not None:
+            record["enqueued_tokens"] = enqueued_tokens(self._input_path(record))
+            if record["enqueued_tokens"] + self._tokens_in_progress(record) > limit:
+                self._fail(record, [token_limit_error(report.model, limit=limit)], at)
+                return
         record["request_counts"]["total"] = report.total_requests
         self._apply(record, "validated", at)
         self._save(record)
         if plan["stuck_in"] != "in_progress":
             self._schedule_progress(record)
+
+    def _tokens_in_progress(self, record: dict[str, Any]) -> int:
+        """The enqueued tokens of the owner's other batches for the same model that have passed validation and
+        not ended."""
+        return sum(
+            int(other.get("enqueued_tokens") or 0)
+            for other in self.store.values(KIND)
+            if other["id"] != record["id"]
+            and other.get("owner") == record.get("owner")
+            and other.get("model") == record.get("model")
+            and other["status"] in batch_state.ACTIVE
+            and other["status"] != "validating"
+        )
 
     def _runner(self, record: dict[str, Any], work: WorkFiles) -> LineRunner:
         return LineRunner(
@@ -486,3 +507,8 @@ def _shuffle_file(path: Any, seed: int, batch_id: str) -> None:
 
 
 __all__ = ["BatchesService", "BlobWriter"]
+
+
+def enqueued_tokens(path: Path) -> int:
+    """The prompt tokens of every request of a validated input file, read line by line."""
+    return sum(request_prompt_tokens(request.body) for _, request in iter_request_lines(path))

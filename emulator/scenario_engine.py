@@ -59,8 +59,9 @@ DEFAULT_ERRORS: dict[int, tuple[str, str | None, str]] = {
     503: ("server_error", "service_unavailable", "The server is overloaded or not ready yet."),
     504: ("server_error", "gateway_timeout", "The server did not answer in time."),
 }
+DEFAULT_TOKEN_LIMIT = 2_000_000
 TOKEN_LIMIT_MESSAGE = (
-    "Enqueued token limit reached for {model} in organization {organization}. Limit: 2,000,000 enqueued tokens. "
+    "Enqueued token limit reached for {model} in organization {organization}. Limit: {limit} enqueued tokens. "
     "Please try again once some in_progress batches have been completed."
 )
 
@@ -97,9 +98,13 @@ def error_object(status: int, spec: ErrorSpec | None) -> dict[str, Any]:
     return {**default_error(status), **given_fields(spec)}
 
 
-def token_limit_error(model: str | None, organization: str = "org-emulator") -> dict[str, Any]:
+def token_limit_error(
+    model: str | None, organization: str = "org-emulator", limit: int = DEFAULT_TOKEN_LIMIT
+) -> dict[str, Any]:
     """The BatchError of a batch that fails with `token_limit_exceeded`, worded like the real API."""
-    message = TOKEN_LIMIT_MESSAGE.format(model=model or "the requested model", organization=organization)
+    message = TOKEN_LIMIT_MESSAGE.format(
+        model=model or "the requested model", organization=organization, limit=f"{limit:,}"
+    )
     return {"code": "token_limit_exceeded", "message": message, "param": None, "line": None}
 
 
@@ -567,6 +572,15 @@ class ScenarioEngine:
         """
         matching = (m for m in self._webhooks if m.matches(self._seed, event, url, source, key))
         return _take_one(self._webhooks_used, ((m.index, m.rule.times, m.effect) for m in matching))
+
+    def enqueued_token_limit(self, model: str | None) -> int | None:
+        """The enqueued-token quota for `model` (the first matching glob), or None when it has none."""
+        if model is None:
+            return None
+        for pattern, limit in self.scenario.enqueued_token_limits.items():
+            if _glob_ok(_compile_glob(pattern), model):
+                return limit
+        return None
 
     def video_effect(self, *, prompt: str, model: str, remix: bool, key: str) -> VideoEffect | None:
         """The effect for one video job, or None. `key` (the job's id) identifies it for `fraction` picks; the

@@ -478,6 +478,18 @@ class Scenario(Strict):
     http: list[HttpRule] = Field(default_factory=list, description="first match wins")
     webhooks: list[WebhookRule] = Field(default_factory=list, description="first match wins")
     videos: list[VideoRule] = Field(default_factory=list, description="first match wins")
+    enqueued_token_limits: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict,
+        description="model glob -> the prompt tokens an owner may have in batches in progress for that model; "
+        "a batch that would go over fails validation with token_limit_exceeded (first matching glob wins)",
+    )
+
+    @field_validator("enqueued_token_limits")
+    @classmethod
+    def _model_globs(cls, value: dict[str, int]) -> dict[str, int]:
+        for pattern in value:
+            glob_regex(pattern)
+        return value
 
     @field_validator("timing", "lines", "http", "webhooks", "videos", mode="before")
     @classmethod

@@ -83,6 +83,27 @@ def content_text(content: Any) -> str:
     return ""
 
 
+def request_prompt_tokens(body: Mapping[str, Any]) -> int:
+    """The prompt tokens of a request body, as an enqueued-token quota counts them: its `messages`, `input`,
+    `prompt` and `instructions` (text by the token counter, token arrays by their length)."""
+    total = count_message_tokens(body["messages"]) if isinstance(body.get("messages"), list) else 0
+    for name in ("input", "prompt", "instructions"):
+        total += _value_tokens(body.get(name))
+    return total
+
+
+def _value_tokens(value: Any) -> int:
+    if isinstance(value, str):
+        return count_tokens(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 1  # one token id
+    if isinstance(value, Mapping):
+        return count_tokens(content_text(value.get("content", value.get("text"))))
+    if isinstance(value, list):
+        return sum(_value_tokens(item) for item in value)
+    return 0
+
+
 def count_message_tokens(messages: Iterable[Any]) -> int:
     """Prompt tokens of a chat `messages` list (content plus per-message framing and reply priming)."""
     total = REPLY_PRIMING
