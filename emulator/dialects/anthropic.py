@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,7 +21,7 @@ from ..batch_input import iter_request_lines
 from ..batch_state import TERMINAL
 from ..clock import iso
 from ..errors import InvalidRequest, NotFound
-from .anthropic_messages import chat_body, message, request_problem
+from .anthropic_messages import chat_body, message, request_problem, stop_sequence_hit, thinking_of
 from .base import Dialect
 from .envelopes import anthropic_error_type
 from .inputs import write_requests
@@ -219,7 +220,44 @@ def _errored(kind: str, text: str) -> dict[str, Any]:
     return {"type": "errored", "error": {"type": "error", "error": {"type": kind, "message": text}}}
 
 
-def result_line(line: dict[str, Any], models: dict[str, str]) -> bytes:
+class _MappedRequests:
+    """The mapped chat requests of a batch's internal input file, looked up by custom_id while its output file
+    is read in nearly the same order: lines are read ahead only as far as a lookup needs, and only requests
+    with thinking or stop sequences are kept (the others are remembered as None)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._lines = iter_request_lines(path) if path is not None else iter(())
+        self._ahead: dict[str, dict[str, Any] | None] = {}
+
+    def get(self, custom_id: str) -> dict[str, Any] | None:
+        if custom_id in self._ahead:
+            return self._ahead.pop(custom_id)
+        try:
+            for _, request in self._lines:
+                body = request.body if request.body.get("stop") or thinking_of(request.body) else None
+                if request.custom_id == custom_id:
+                    return body
+                self._ahead[request.custom_id] = body
+        except ValueError:  # the file changed since it was validated: answer without the extras
+            return None
+        return None
+
+
+def _succeeded(backend: Backend, chat: dict[str, Any], model: str, custom_id: str, request: Any) -> dict[str, Any]:
+    """The `message` of a succeeded request, with its thinking and the stop sequence that ended it."""
+    stop_sequence = None
+    stops = request.get("stop") if request is not None else None
+    choice = (chat.get("choices") or [{}])[0]
+    text = (choice.get("message") or {}).get("content")
+    if stops and choice.get("finish_reason") == "stop" and isinstance(text, str):
+        uncut = backend.model.respond(CHAT, {k: v for k, v in request.items() if k != "stop"}, custom_id=custom_id)
+        full = ((uncut.body.get("choices") or [{}])[0].get("message") or {}).get("content") if uncut.ok else None
+        if isinstance(full, str):
+            stop_sequence = stop_sequence_hit(text, full, stops)
+    return message(chat, model, thinking=thinking_of(request), stop_sequence=stop_sequence)
+
+
+def result_line(line: dict[str, Any], models: dict[str, str], backend: Backend, requests: _MappedRequests) -> bytes:
     """One engine output/error line as an Anthropic result line."""
     custom_id = line["custom_id"]
     response = line.get("response") or {}
@@ -229,7 +267,8 @@ def result_line(line: dict[str, Any], models: dict[str, str]) -> bytes:
         result: dict[str, Any] = {"type": "expired"}
     elif 200 <= status < 300:
         body = response.get("body") or {}
-        result = {"type": "succeeded", "message": message(body, models.get(custom_id) or str(body.get("model")))}
+        model = models.get(custom_id) or str(body.get("model"))
+        result = {"type": "succeeded", "message": _succeeded(backend, body, model, custom_id, requests.get(custom_id))}
     else:
         detail = ((response.get("body") or {}).get("error") or {}).get("message") or error.get("message")
         result = _errored(anthropic_error_type(status) if status else "api_error", str(detail or "The request failed."))
@@ -245,6 +284,8 @@ def results(backend: Backend, record: dict[str, Any]) -> Iterator[bytes]:
     state = record["anthropic"]
     models: dict[str, str] = state["models"]
     failed = record["status"] == "failed"
+    input_file = backend.files.find(record["input_file_id"], record["owner"])
+    requests = _MappedRequests(backend.blobs.path(input_file["id"]) if input_file is not None else None)
     for field in ("output_file_id", "error_file_id"):
         file_id = record.get(field)
         if not file_id or backend.files.find(file_id, record["owner"]) is None:
@@ -252,7 +293,7 @@ def results(backend: Backend, record: dict[str, Any]) -> Iterator[bytes]:
         with backend.blobs.path(file_id).open("rb") as stream:
             for raw in stream:
                 if raw.strip():
-                    yield result_line(orjson.loads(raw), models)
+                    yield result_line(orjson.loads(raw), models, backend, requests)
     for custom_id, problem in state["pre_errors"]:
         yield orjson.dumps({"custom_id": custom_id, "result": _errored("invalid_request_error", problem)}) + b"\n"
     yield from _unprocessed(backend, record, failed)

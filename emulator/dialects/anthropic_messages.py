@@ -12,24 +12,38 @@ Messages `message`.
   results gets a text answer, as in the chat API.
 - The answer's tool calls come back as `tool_use` blocks (`toolu_…` ids, `input` parsed from the arguments,
   valid against the tool's `input_schema`) with `stop_reason: "tool_use"`.
+- `thinking` (`enabled` with `budget_tokens`, or `adaptive`) gives a `thinking` block before the answer: its
+  length (64 to 255 tokens, within the budget) is chosen from the params when the request is mapped and kept
+  in the chat request's `metadata` (`thinking_tokens`); the answer's `max_tokens` is what remains, and
+  `output_tokens` counts both.
+- A stop by one of `stop_sequences` reports `stop_reason: "stop_sequence"` and the sequence; the caller finds
+  which one (it can ask the fake model for the uncut text) and passes it to `message`.
 
 `request_problem` says why Anthropic would refuse params while processing (they become `errored` results).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from ..fake_model.digest import sub_digest
+from ..fake_model.text import prose
+from ..fake_model.tokens import count_tokens, first_tokens
 from ..ids import derived_hex
 
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "content_filter": "refusal"}
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 CLIENT_TOOL_TYPES = (None, "custom")
 CHOICE_TYPES = ("auto", "any", "tool", "none")
+THINKING_TYPES = ("enabled", "disabled", "adaptive")
+MIN_THINKING_BUDGET = 1024
+THINKING_TOKENS = "thinking_tokens"  # the chat request's metadata key that carries the thinking length
 
 
 def text_of(content: Any) -> str:
@@ -58,7 +72,44 @@ def request_problem(params: dict[str, Any]) -> str | None:
     for index, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
             return f"messages.{index}.role: Input should be 'user' or 'assistant'"
-    return _tools_problem(params.get("tools"), params.get("tool_choice"))
+    return _tools_problem(params.get("tools"), params.get("tool_choice")) or _thinking_problem(params)
+
+
+def _thinking_problem(params: dict[str, Any]) -> str | None:
+    thinking = params.get("thinking")
+    if thinking is None:
+        return None
+    if not isinstance(thinking, dict) or thinking.get("type") not in THINKING_TYPES:
+        return "thinking: Input tag does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'"
+    if thinking["type"] == "disabled":
+        return None
+    if thinking["type"] == "enabled":
+        budget = thinking.get("budget_tokens")
+        if isinstance(budget, bool) or not isinstance(budget, int):
+            return "thinking.enabled.budget_tokens: Field required"
+        if budget < MIN_THINKING_BUDGET:
+            return f"thinking.enabled.budget_tokens: Input should be greater than or equal to {MIN_THINKING_BUDGET}"
+        if budget >= params["max_tokens"]:
+            return "`max_tokens` must be greater than `thinking.budget_tokens`."
+    choice = params.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") in ("any", "tool"):
+        return "Thinking may not be enabled when tool_choice forces tool use."
+    temperature = params.get("temperature")
+    if temperature is not None and temperature != 1:
+        return "`temperature` may only be set to 1 when thinking is enabled."
+    return None
+
+
+def thinking_tokens(params: dict[str, Any]) -> int:
+    """How long the thinking of these (checked) params is: 0 without thinking, else 64 to 255 tokens chosen
+    from the params, within the budget and leaving at least one token of `max_tokens` for the answer."""
+    thinking = params.get("thinking")
+    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "adaptive"):
+        return 0
+    room = int(params["max_tokens"]) - 1
+    budget = int(thinking["budget_tokens"]) if thinking["type"] == "enabled" else room
+    pick = hashlib.blake2b(orjson.dumps(params, option=orjson.OPT_SORT_KEYS), digest_size=2).digest()
+    return max(0, min(64 + pick[0] % 192, budget, room))
 
 
 def _tools_problem(tools: Any, choice: Any) -> str | None:
@@ -102,7 +153,10 @@ def chat_body(params: dict[str, Any], model: str) -> dict[str, Any]:
         messages.append({"role": "system", "content": system})
     for message in params["messages"]:
         messages.extend(_chat_messages(message))
-    body: dict[str, Any] = {"model": model, "messages": messages, "max_tokens": params["max_tokens"]}
+    thinking = thinking_tokens(params)
+    body: dict[str, Any] = {"model": model, "messages": messages, "max_tokens": params["max_tokens"] - thinking}
+    if thinking:
+        body["metadata"] = {THINKING_TOKENS: str(thinking)}
     for name in ("temperature", "top_p"):
         if isinstance(params.get(name), (int, float)) and not isinstance(params.get(name), bool):
             body[name] = params[name]
@@ -165,11 +219,44 @@ def _chat_tool_choice(choice: Mapping[str, Any]) -> Any:
     return {"any": "required", "none": "none"}.get(str(kind), "auto")
 
 
-def message(chat: dict[str, Any], model: str) -> dict[str, Any]:
-    """A Messages API answer built from the fake model's chat completion."""
+def thinking_of(request: Mapping[str, Any] | None) -> int:
+    """The thinking length a mapped chat request carries (0 for none)."""
+    metadata = request.get("metadata") if request is not None else None
+    value = metadata.get(THINKING_TOKENS) if isinstance(metadata, Mapping) else None
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
+
+
+def thinking_block(seed: str, tokens: int) -> tuple[dict[str, Any], int]:
+    """A `thinking` block of at most `tokens` tokens made from `seed`, and its token count."""
+    digest = hashlib.blake2b(seed.encode(), digest_size=64).digest()
+    parts: list[str] = []
+    round_ = 0
+    while count_tokens(" ".join(parts)) <= tokens:
+        parts.append(prose(sub_digest(digest, round_), min_words=30, max_words=60))
+        round_ += 1
+    text = first_tokens(" ".join(parts), tokens).rstrip()
+    signature = base64.b64encode(hashlib.blake2b(text.encode(), digest_size=48).digest()).decode()
+    return {"type": "thinking", "thinking": text, "signature": signature}, count_tokens(text)
+
+
+def stop_sequence_hit(text: str, uncut: str, stops: Sequence[str]) -> str | None:
+    """Which of `stops` cut `uncut` down to `text` (None when none did)."""
+    for stop in stops:
+        if stop and uncut.startswith(text + stop):
+            return stop
+    return None
+
+
+def message(chat: dict[str, Any], model: str, *, thinking: int = 0, stop_sequence: str | None = None) -> dict[str, Any]:
+    """A Messages API answer built from the fake model's chat completion, with `thinking` tokens of thinking
+    before it and the `stop_sequence` that ended it, if any."""
     choice = (chat.get("choices") or [{}])[0]
     reply = choice.get("message") or {}
     content: list[dict[str, Any]] = []
+    thought = 0
+    if thinking:
+        block, thought = thinking_block(str(chat.get("id", "")), thinking)
+        content.append(block)
     text = reply.get("content") or reply.get("refusal")
     if text:
         content.append({"type": "text", "text": text})
@@ -194,11 +281,13 @@ def message(chat: dict[str, Any], model: str) -> dict[str, Any]:
         "role": "assistant",
         "model": model,
         "content": content,
-        "stop_reason": STOP_REASONS.get(str(choice.get("finish_reason")), "end_turn"),
-        "stop_sequence": None,
+        "stop_reason": "stop_sequence"
+        if stop_sequence is not None
+        else STOP_REASONS.get(str(choice.get("finish_reason")), "end_turn"),
+        "stop_sequence": stop_sequence,
         "usage": {
             "input_tokens": int(usage.get("prompt_tokens", 0)),
-            "output_tokens": int(usage.get("completion_tokens", 0)),
+            "output_tokens": int(usage.get("completion_tokens", 0)) + thought,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
             "service_tier": "batch",

@@ -1,4 +1,5 @@
-"""Helpers for the dialect tests: admin calls, waiting for webhook deliveries, and Anthropic's error body."""
+"""Helpers for the dialect tests: admin calls, waiting for webhook deliveries, Anthropic's error body, and
+running a Message Batch to its results."""
 
 from __future__ import annotations
 
@@ -29,3 +30,26 @@ def request_id_of(error: Any) -> str:
     request_id: str = error.request_id
     assert ANTHROPIC_REQUEST_ID.fullmatch(request_id), request_id
     return request_id
+
+
+def message_request(custom_id: str, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
+    """One Message Batches request: `messages` plus `params` (model and max_tokens default to small values)."""
+    params.setdefault("model", "claude-sonnet-4-5")
+    params.setdefault("max_tokens", 256)
+    return {"custom_id": custom_id, "params": {"messages": messages, **params}}
+
+
+def run_message_batch(emulator: Any, claude: Any, *requests: dict[str, Any]) -> dict[str, Any]:
+    """Create a Message Batch, run the clock until it ends, and return its results by custom_id."""
+    batch = claude.messages.batches.create(requests=list(requests))
+    emulator.run_until_idle()
+    return {item.custom_id: item.result for item in claude.messages.batches.results(batch.id)}
+
+
+def assert_errored(results: dict[str, Any], expected: dict[str, str]) -> None:
+    """Each custom_id of `expected` is an `invalid_request_error` result whose message starts as given."""
+    for custom_id, start in expected.items():
+        result = results[custom_id]
+        assert result.type == "errored", custom_id
+        assert result.error.error.type == "invalid_request_error"
+        assert result.error.error.message.startswith(start), result.error.error.message

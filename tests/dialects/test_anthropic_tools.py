@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import jsonschema
 
+from tests.dialects.helpers import assert_errored, message_request, run_message_batch
+
 PERSON = {
     "type": "object",
     "properties": {
@@ -23,16 +25,12 @@ WEATHER = {
 
 
 def ask(custom_id, messages=None, **params):
-    params.setdefault("model", "claude-sonnet-4-5")
-    params.setdefault("max_tokens", 256)
-    messages = messages or [{"role": "user", "content": "Ada Lovelace, 36, mathematician."}]
-    return {"custom_id": custom_id, "params": {"messages": messages, **params}}
+    return message_request(
+        custom_id, messages or [{"role": "user", "content": "Ada Lovelace, 36, mathematician."}], **params
+    )
 
 
-def run(batch_emulator, claude, *requests):
-    batch = claude.messages.batches.create(requests=list(requests))
-    batch_emulator.run_until_idle()
-    return {item.custom_id: item.result for item in claude.messages.batches.results(batch.id)}
+run = run_message_batch
 
 
 def test_a_forced_tool_answers_with_a_tool_use_block_valid_for_its_schema(batch_emulator, claude):
@@ -110,11 +108,7 @@ def test_malformed_tools_are_errored_results_and_the_rest_still_run(batch_emulat
         "unknown_choice": "tool_choice: Tool 'nowhere' not found",
         "choice_without_tools": "tool_choice: tool_choice may only be specified while providing tools.",
     }
-    for custom_id, start in expected.items():
-        result = results[custom_id]
-        assert result.type == "errored", custom_id
-        assert result.error.error.type == "invalid_request_error"
-        assert result.error.error.message.startswith(start), result.error.error.message
+    assert_errored(results, expected)
     assert results["fine"].type == "succeeded"
 
 
