@@ -506,9 +506,9 @@ def _shuffle_file(path: Any, seed: int, batch_id: str) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["BatchesService", "BlobWriter"]
-
-
 def enqueued_tokens(path: Path) -> int:
     """The prompt tokens of every request of a validated input file, read line by line."""
     return sum(request_prompt_tokens(request.body) for _, request in iter_request_lines(path))
+
+
+__all__ = ["BatchesService", "BlobWriter"]

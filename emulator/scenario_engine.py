@@ -1,12 +1,14 @@
-"""The scenario rule engine: decides, for each HTTP request, batch and batch line, which rule fires and what it does.
+"""The scenario rule engine: decides, for each HTTP request, batch, batch line, webhook delivery and video job,
+which rule fires and what it does.
 
-The services call three methods:
+The services call these methods:
 
 - `http_fault(method, path, purpose=, endpoint=)` before routing a request to the emulator's own API;
 - `batch_plan(batch_id=, endpoint=, metadata=)` once when a batch is created;
 - `line_effect(batch_id=, line=, custom_id=, body=, model=)` once per input line while a batch runs;
 - `webhook_effect(event=, url=, source=, key=)` once per webhook delivery;
-- `video_effect(prompt=, model=, remix=, key=)` once per video job created or remixed.
+- `video_effect(prompt=, model=, remix=, key=)` once per video job created or remixed;
+- `enqueued_token_limit(model)` once per batch that passes validation.
 
 Rules match first-wins inside each level. Counters (`times`, `sequence`, `nth`) live here and go back to zero
 with `reset()`. Every `fraction` is decided by a hash of (scenario seed, rule index, key) compared with the
@@ -489,6 +491,7 @@ class ScenarioEngine:
         self._webhooks_used = [0] * len(self._webhooks)
         self._videos = [_VideoMatcher.build(i, rule) for i, rule in enumerate(scenario.videos)]
         self._videos_used = [0] * len(self._videos)
+        self._quotas = [(_compile_glob(glob), limit) for glob, limit in scenario.enqueued_token_limits.items()]
         self._batches = 0
 
     @property
@@ -577,10 +580,7 @@ class ScenarioEngine:
         """The enqueued-token quota for `model` (the first matching glob), or None when it has none."""
         if model is None:
             return None
-        for pattern, limit in self.scenario.enqueued_token_limits.items():
-            if _glob_ok(_compile_glob(pattern), model):
-                return limit
-        return None
+        return next((limit for glob, limit in self._quotas if _glob_ok(glob, model)), None)
 
     def video_effect(self, *, prompt: str, model: str, remix: bool, key: str) -> VideoEffect | None:
         """The effect for one video job, or None. `key` (the job's id) identifies it for `fraction` picks; the

@@ -98,7 +98,9 @@ def create_batch(
         for i in valid
     )
     internal = write_requests(backend, owner, lines, "message_batch_requests.jsonl")
-    state = {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None}
+    # whether any request needs its mapped chat request again when results are read (thinking, stop sequences)
+    extras = any(i["params"].get("thinking") or i["params"].get("stop_sequences") for i in valid)
+    state = {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None, "extras": extras}
     request = {"input_file_id": internal["id"], "endpoint": CHAT, "completion_window": "24h"}
     extra = dialect.record_fields(anthropic=state)
     return create_engine_batch(backend, request, owner, scenario, internal=internal, extra=extra)
@@ -284,7 +286,7 @@ def results(backend: Backend, record: dict[str, Any]) -> Iterator[bytes]:
     state = record["anthropic"]
     models: dict[str, str] = state["models"]
     failed = record["status"] == "failed"
-    input_file = backend.files.find(record["input_file_id"], record["owner"])
+    input_file = backend.files.find(record["input_file_id"], record["owner"]) if state.get("extras", True) else None
     requests = _MappedRequests(backend.blobs.path(input_file["id"]) if input_file is not None else None)
     for field in ("output_file_id", "error_file_id"):
         file_id = record.get(field)
