@@ -24,7 +24,7 @@ from emulator.server import ThreadedEmulator  # noqa: E402 - the import is part 
 IMPORTED = time.perf_counter()
 
 from emulator.config import EmulatorConfig  # noqa: E402
-from emulator.handle import EmulatorConnection, EmulatorHandle, InProcessConnection  # noqa: E402
+from emulator.testing.handle import EmulatorConnection, EmulatorHandle, InProcessConnection  # noqa: E402
 
 LINE = (
     b'{"custom_id": "row-1", "method": "POST", "url": "/v1/chat/completions", '

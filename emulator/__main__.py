@@ -1,5 +1,5 @@
 """`python -m emulator` runs the command line."""
 
-from .cli import main
+from emulator.cli import main
 
 main()

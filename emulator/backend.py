@@ -10,20 +10,20 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .batches import BatchesService
-from .client_findings import client_findings
-from .clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
-from .config import EmulatorConfig
-from .fake_model import FakeModel
-from .files import FilesService
-from .ids import IdFactory
-from .journal import Journal
-from .scenario import ScenarioEngine, ScenarioRegistry
-from .scheduler import Scheduler
-from .storage import open_storage
-from .uploads import UploadsService
-from .videos import VideosService
-from .webhooks import WebhookService
+from emulator.batches.client_findings import client_findings
+from emulator.batches.service import BatchesService
+from emulator.config import EmulatorConfig
+from emulator.engine.clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
+from emulator.engine.ids import IdFactory
+from emulator.engine.journal import Journal
+from emulator.engine.scheduler import Scheduler
+from emulator.engine.storage import open_storage
+from emulator.fake_model import FakeModel
+from emulator.files.service import FilesService
+from emulator.files.uploads import UploadsService
+from emulator.scenario.registry import ScenarioEngine, ScenarioRegistry
+from emulator.videos.service import VideosService
+from emulator.webhooks.service import WebhookService
 
 DEFAULT_IDLE_LIMIT = 172_800.0
 META = "meta"

@@ -15,12 +15,12 @@ from pathlib import Path
 import click
 import orjson
 
-from .clock import ClockError, parse_time
-from .config import EmulatorConfig, Limits, Timing
-from .dialects.registry import DIALECT_NAMES
-from .errors import EmulatorError
-from .schemas import BATCH_ENDPOINTS
-from .webhooks import check_secret
+from emulator.batches.endpoints import BATCH_ENDPOINTS
+from emulator.config import EmulatorConfig, Limits, Timing
+from emulator.dialects.registry import DIALECT_NAMES
+from emulator.engine.clock import ClockError, parse_time
+from emulator.engine.errors import EmulatorError
+from emulator.webhooks.service import check_secret
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
 
@@ -161,7 +161,7 @@ def serve(
         webhook_secret=_webhook_secret(webhook_secret),
     )
     if scenarios:
-        from .scenario import check_files
+        from emulator.scenario.registry import check_files
 
         problems = check_files(list(scenarios))
         if problems:
@@ -170,8 +170,8 @@ def serve(
 
 
 async def _serve(config: EmulatorConfig) -> None:
-    from .backend import Backend
-    from .server import EmulatorServer
+    from emulator.backend import Backend
+    from emulator.server import EmulatorServer
 
     backend = Backend(config)
     server = EmulatorServer(backend, config.host, config.port)
@@ -213,7 +213,7 @@ def validate(
     as_json: bool,
 ) -> None:
     """Check a batch input file exactly as the server does; exit 1 when it has errors."""
-    from .batch_input import validate_batch_input
+    from emulator.batches.input import validate_batch_input
 
     known = frozenset(models)
     report = validate_batch_input(
@@ -273,7 +273,7 @@ def run(
     progress: bool | None,
 ) -> None:
     """Process a batch input file offline through the same engine and fake model."""
-    from .offline import run_offline
+    from emulator.batches.offline import run_offline
 
     limits = _limits(max_requests, None)
     show = sys.stdout.isatty() if progress is None else progress
@@ -319,7 +319,7 @@ def scenario() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 def scenario_check(paths: tuple[Path, ...]) -> None:
     """Check scenario files; print each problem as FILE:LINE: field: message."""
-    from .scenario import check_files
+    from emulator.scenario.registry import check_files
 
     problems = check_files(list(paths))
     for problem in problems:
@@ -332,7 +332,7 @@ def scenario_check(paths: tuple[Path, ...]) -> None:
 @scenario.command("schema")
 def scenario_schema() -> None:
     """Print the JSON Schema of scenario files."""
-    from .scenario import json_schema
+    from emulator.scenario.registry import json_schema
 
     click.echo(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2).decode())
 
@@ -340,7 +340,7 @@ def scenario_schema() -> None:
 @scenario.command("list")
 def scenario_list() -> None:
     """List the bundled scenarios."""
-    from .scenario import ScenarioRegistry
+    from emulator.scenario.registry import ScenarioRegistry
 
     for item in ScenarioRegistry().describe():
         click.echo(f"{item['name']}: {item.get('description', '')}")

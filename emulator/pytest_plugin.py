@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from .clock import ClockError, parse_time
-from .config import EmulatorConfig
-from .handle import (
+from emulator.config import EmulatorConfig
+from emulator.engine.clock import ClockError, parse_time
+from emulator.testing.handle import (
     DEFAULT_API_KEY,
     DEFAULT_MANUAL_START,
     AdminError,
@@ -156,7 +156,7 @@ def batch_emulator_server(
     if url:
         yield EmulatorConnection(url)
         return
-    from .server import ThreadedEmulator
+    from emulator.server import ThreadedEmulator
 
     server = ThreadedEmulator(batch_emulator_config).start()
     try:

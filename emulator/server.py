@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .backend import Backend
-from .config import EmulatorConfig
-from .http.app import create_app
+from emulator.backend import Backend
+from emulator.config import EmulatorConfig
+from emulator.http.app import create_app
 
 T = TypeVar("T")
 START_TIMEOUT = 30.0

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import invalid_value, missing_parameter
-from .envelopes import OPENAI_ERRORS, ErrorEnvelope
+from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+from emulator.engine.errors import invalid_value, missing_parameter
 
 DAY = 86400
 _DURATION = re.compile(r"^([1-9][0-9]*)([hd])$")

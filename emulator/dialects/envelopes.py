@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from ..errors import MSG_BAD_API_KEY, MSG_NO_API_KEY, EmulatorError, Unauthorized
-from ..scenario_engine import default_error
+from emulator.engine.errors import MSG_BAD_API_KEY, MSG_NO_API_KEY, EmulatorError, Unauthorized
+from emulator.scenario.engine import default_error
 
 ERROR_FIELDS = ("message", "type", "param", "code")
 MSG_INVALID_JSON = (

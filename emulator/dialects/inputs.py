@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 if TYPE_CHECKING:
-    from ..backend import Backend
+    from emulator.backend import Backend
 
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 INTERNAL = "internal"

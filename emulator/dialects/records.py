@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .base import Dialect
+from emulator.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from ..backend import Backend
+    from emulator.backend import Backend
 
 
 def create_engine_batch(

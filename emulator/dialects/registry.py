@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import DAY, Dialect
-from .envelopes import ANTHROPIC_ERRORS, MISTRAL_ERRORS
+from emulator.dialects.base import DAY, Dialect
+from emulator.dialects.envelopes import ANTHROPIC_ERRORS, MISTRAL_ERRORS
 
 MB = 1024 * 1024
 GB = 1024 * MB

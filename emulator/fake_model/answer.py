@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 
-from emulator.errors import InvalidRequest
+from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.digest import rng_for, sub_digest
-from emulator.fake_model.json_schema import SchemaTooLarge, instance_for
 from emulator.fake_model.result import ResponseShape
+from emulator.fake_model.schema.instance import SchemaTooLarge, instance_for
 from emulator.fake_model.text import cut_at_stop, prose, prose_counted
 from emulator.fake_model.tokens import count_tokens, first_tokens
 from emulator.fake_model.tools import FunctionSpec, arguments_for

@@ -13,14 +13,14 @@ from typing import Any
 
 import orjson
 
-from emulator.errors import InvalidRequest
+from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.answer import compose, reasoning_budget
 from emulator.fake_model.catalogue import context_window, is_reasoning_model
 from emulator.fake_model.context import Call
 from emulator.fake_model.digest import sub_digest
-from emulator.fake_model.json_schema import json_schema_of
 from emulator.fake_model.logprobs import token_logprobs
 from emulator.fake_model.result import ModelResult, TokenUsage
+from emulator.fake_model.schema.instance import json_schema_of
 from emulator.fake_model.text import mention_from
 from emulator.fake_model.tokens import content_text, count_message_tokens, count_tokens, token_pieces
 from emulator.fake_model.tools import function_tools, plan_calls
@@ -31,7 +31,7 @@ FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "f
 @lru_cache(maxsize=256)
 def system_fingerprint(model: str) -> str:
     """A stable `fp_…` per model name."""
-    from emulator.ids import derived_hex
+    from emulator.engine.ids import derived_hex
 
     return "fp_" + derived_hex("fingerprint", model, n=10)
 

@@ -7,7 +7,7 @@ Two digests per request:
   (`stream`, `max_tokens`, `stop`, `n`, `logprobs`, `metadata`, ...) are left out, so a truncated
   or streamed answer is the same text as the full one;
 * the *id key* of (seed, custom_id, whole canonical body) names the objects inside the answer
-  (`chatcmpl-…`, `resp_…`, `msg_…`, `call_…`) through `emulator.ids.derived_hex`.
+  (`chatcmpl-…`, `resp_…`, `msg_…`, `call_…`) through `emulator.engine.ids.derived_hex`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from emulator.ids import derived_hex
+from emulator.engine.ids import derived_hex
 
 DELIVERY_KEYS = frozenset(
     {

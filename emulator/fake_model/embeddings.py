@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from emulator.errors import InvalidRequest
+from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.catalogue import (
     DEFAULT_EMBEDDING_DIMENSIONS,
     FIXED_DIMENSION_MODELS,

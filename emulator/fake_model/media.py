@@ -6,7 +6,7 @@ gpt-image models always answer in base64 and report token usage, as the real one
 (gpt-image models only) the answer is a list of events: per image, `partial_images` partial images of their
 own colours, then the finished one with its usage (`image_generation.*`, or `image_edit.*` for edits).
 A video answer is the finished `video` object, as a batch line holds it; the synchronous endpoint queues a
-job instead (`emulator.videos`) and takes only its validated fields from here.
+job instead (`emulator.videos.service`) and takes only its validated fields from here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import zlib
 from functools import lru_cache
 from typing import Any
 
-from emulator.errors import InvalidRequest
+from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL
 from emulator.fake_model.context import Call
 from emulator.fake_model.digest import sub_digest

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from emulator.errors import EmulatorError, InvalidRequest
-from emulator.fake_model import requests as rq
+from emulator.engine.errors import EmulatorError, InvalidRequest
 from emulator.fake_model.catalogue import DEFAULT_MODELS, is_reasoning_model, model_entries
 from emulator.fake_model.chat import answer_chat
 from emulator.fake_model.completions import answer_completions
@@ -22,6 +21,7 @@ from emulator.fake_model.moderations import answer_moderations
 from emulator.fake_model.responses import answer_responses
 from emulator.fake_model.result import PLAIN, ModelResult, ResponseShape
 from emulator.fake_model.streaming import chat_chunks, response_events
+from emulator.fake_model.validation import endpoints as rq
 
 SUPPORTED_ENDPOINTS: tuple[str, ...] = tuple(rq.ALLOWED)
 

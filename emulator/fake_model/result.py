@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.errors import EmulatorError
+from emulator.engine.errors import EmulatorError
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from emulator.errors import InvalidRequest
+from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.digest import rng_for, sub_digest
-from emulator.fake_model.json_schema import SchemaTooLarge, instance_for
+from emulator.fake_model.schema.instance import SchemaTooLarge, instance_for
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ..backend import Backend
-from . import (
-    admin_routes,
-    batches_routes,
-    dialect_mounts,
-    files_routes,
-    inference_routes,
-    uploads_routes,
-    videos_routes,
-)
-from .keys import BACKEND
-from .middleware import emulator_middleware
+from emulator.backend import Backend
+from emulator.http.dialects import mounts as dialect_mounts
+from emulator.http.middleware import emulator_middleware
+from emulator.http.responses import BACKEND
+from emulator.http.routes import admin as admin_routes
+from emulator.http.routes import batches as batches_routes
+from emulator.http.routes import files as files_routes
+from emulator.http.routes import inference as inference_routes
+from emulator.http.routes import uploads as uploads_routes
+from emulator.http.routes import videos as videos_routes
 
 MAX_IDLE_WAIT = 1.0
 CLIENT_MAX_SIZE = 1024**4

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ..scenario import HttpFault
-from .keys import ENTRY, backend_of, envelope_of, json_response, provider_headers
+from emulator.http.responses import ENTRY, backend_of, envelope_of, json_response, provider_headers
+from emulator.scenario.registry import HttpFault
 
 MAX_DELAY_MS = 5000
 MALFORMED_JSON = b'{"id": "broken", "object": '

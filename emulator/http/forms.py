@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from .keys import json_body
+from emulator.http.responses import json_body
 
 FORM_INTEGERS = frozenset({"n", "output_compression", "partial_images", "frame_count", "frame_duration_ms"})
 FORM_BOOLEANS = frozenset({"stream"})

@@ -19,11 +19,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
-from ..errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
-from .dialect_mounts import dialect_of
-from .faults import apply_fault
-from .keys import ENTRY, ENVELOPE, OWNER, STARTED, backend_of, json_response, provider_headers
+from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+from emulator.engine.errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
+from emulator.http.dialects.mounts import dialect_of
+from emulator.http.faults import apply_fault
+from emulator.http.responses import ENTRY, ENVELOPE, OWNER, STARTED, backend_of, json_response, provider_headers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ADMIN_PREFIX = "/_emulator"

@@ -10,7 +10,7 @@ import openai
 import pytest
 from openai.types.batch_create_params import BatchCreateParams
 
-from emulator.schemas import BATCH_ENDPOINTS
+from emulator.batches.endpoints import BATCH_ENDPOINTS
 from tests.conftest import chat_batch_file, parse_jsonl
 from tests.support import raw
 from tests.support.openapi import check_schema
@@ -328,7 +328,7 @@ def test_an_input_file_expiring_mid_run_does_not_stop_the_batch(client, batch_em
 
 
 def test_a_batch_that_breaks_mid_run_fails_alone_and_the_server_keeps_serving(client, batch_emulator, monkeypatch):
-    from emulator.processor import LineRunner
+    from emulator.batches.runner import LineRunner
 
     real_advance = LineRunner.advance_to
 

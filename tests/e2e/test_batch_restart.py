@@ -9,8 +9,8 @@ import urllib.request
 import openai
 import pytest
 
-from emulator.clock import parse_time
 from emulator.config import EmulatorConfig
+from emulator.engine.clock import parse_time
 from emulator.server import ThreadedEmulator
 from tests.conftest import chat_batch_file, parse_jsonl
 from tests.support.serve_process import DEFAULT_START, kill_hard, start_serving, stop

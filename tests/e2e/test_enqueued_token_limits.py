@@ -9,8 +9,8 @@ import pytest
 
 from emulator.config import EmulatorConfig
 from emulator.fake_model.tokens import request_prompt_tokens
-from emulator.handle import AdminError, EmulatorConnection
 from emulator.server import ThreadedEmulator
+from emulator.testing.handle import AdminError, EmulatorConnection
 from tests.conftest import chat_line, jsonl
 
 SLOW = {"validating": 2, "requests_per_second": 0.01}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from emulator.scenario import ScenarioRegistry
+from emulator.scenario.registry import ScenarioRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 

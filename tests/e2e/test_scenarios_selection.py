@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from emulator.config import EmulatorConfig
-from emulator.handle import EmulatorHandle, InProcessConnection
 from emulator.server import ThreadedEmulator
+from emulator.testing.handle import EmulatorHandle, InProcessConnection
 from tests.conftest import chat_batch_file, parse_jsonl
 from tests.support.raw import request
 

@@ -12,7 +12,7 @@ import openai
 import pytest
 from openai.types import ImagesResponse
 
-from emulator.fake_model.requests import (
+from emulator.fake_model.validation.endpoints import (
     CHAT,
     EMBEDDINGS,
     IMAGE_EDITS,

@@ -14,8 +14,8 @@ import openai
 import pytest
 
 from emulator.config import EmulatorConfig
-from emulator.handle import EmulatorConnection, EmulatorHandle
 from emulator.server import ThreadedEmulator
+from emulator.testing.handle import EmulatorConnection, EmulatorHandle
 from tests.conftest import chat_batch_file
 from tests.support.serve_process import kill_hard, start_serving, stop
 from tests.support.webhooks import Received, Receiver, running_receiver

@@ -6,7 +6,7 @@ import openai
 import pytest
 
 from emulator import __version__
-from emulator.handle import AdminError
+from emulator.testing.handle import AdminError
 
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z, the plugin's default start
 

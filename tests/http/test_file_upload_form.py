@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from emulator.config import EmulatorConfig, Limits
-from emulator.errors import MSG_BATCH_FILE_FORMAT
-from emulator.handle import EmulatorHandle, InProcessConnection
+from emulator.engine.errors import MSG_BATCH_FILE_FORMAT
 from emulator.server import ThreadedEmulator
+from emulator.testing.handle import EmulatorHandle, InProcessConnection
 from tests.support import raw
 from tests.support.openapi import check_schema
 

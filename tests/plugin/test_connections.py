@@ -8,8 +8,8 @@ import io
 import pytest
 
 from emulator.config import EmulatorConfig
-from emulator.handle import AdminError, EmulatorConnection, EmulatorHandle, InProcessConnection
 from emulator.server import ThreadedEmulator
+from emulator.testing.handle import AdminError, EmulatorConnection, EmulatorHandle, InProcessConnection
 
 LINE = (
     b'{"custom_id": "row-1", "method": "POST", "url": "/v1/chat/completions", '

@@ -40,7 +40,7 @@ def test_a_handler_crash_fails_a_test_that_swallowed_the_500(project):
             "*the batch emulator failed while handling a request:",
             "GET /v1/files -> RuntimeError('the file index is corrupt')",
             "Traceback (most recent call last):",
-            '*File "*files_routes.py", line *, in list_files',
+            '*File "*routes/files.py", line *, in list_files',
             "*in page",
             "RuntimeError: the file index is corrupt",
             "FAILED test_a_handler_crash_fails_a_test_that_swallowed_the_500.py::test_swallows_it*",
@@ -90,7 +90,7 @@ def test_a_crash_while_the_clock_runs_a_timer_points_at_the_timer(project):
     result.stdout.fnmatch_lines(
         [
             "*in run_until_idle",
-            "*batches.py:*: in <lambda>",
+            "*batches/service.py:*: in <lambda>",
             '*raise ValueError("validation blew up")',
             "E *ValueError*",
         ]

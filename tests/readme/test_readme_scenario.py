@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from emulator.scenario import ScenarioRegistry, parse_document
+from emulator.scenario.registry import ScenarioRegistry, parse_document
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.fake_model.requests import CHAT, EMBEDDINGS, IMAGE_EDITS, IMAGE_GENERATIONS, MODERATIONS, RESPONSES
+from emulator.fake_model.validation.endpoints import (
+    CHAT,
+    EMBEDDINGS,
+    IMAGE_EDITS,
+    IMAGE_GENERATIONS,
+    MODERATIONS,
+    RESPONSES,
+)
 
 SCREENSHOT = {"type": "computer_screenshot", "image_url": "https://example.com/screen.png"}
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from emulator.config import Timing
-from emulator.scenario import (
+from emulator.scenario.registry import (
     BatchPlan,
     LineEffect,
     ScenarioEngine,

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from emulator.config import Timing
-from emulator.errors import InvalidRequest
-from emulator.scenario import (
+from emulator.engine.errors import InvalidRequest
+from emulator.scenario.registry import (
     ScenarioError,
     ScenarioRegistry,
     TimingOverride,

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from emulator.fake_model.video_assets import jpeg, mp4, video_asset, webp
-from emulator.videos import VideoState, video_state
+from emulator.videos.service import VideoState, video_state
 from tests.support.media import JpegFrame, jpeg_frame, mp4_boxes, mp4_duration, webp_size
 
 RECORD = {"created_at": 1000, "seconds": "12"}

@@ -11,9 +11,9 @@ import pytest
 
 from emulator.backend import Backend
 from emulator.config import EmulatorConfig
-from emulator.storage import MemoryStore, SqliteStore
-from emulator.webhook_ledger import DELIVERIES_KIND
-from emulator.webhooks import SendResult, sign
+from emulator.engine.storage import MemoryStore, SqliteStore
+from emulator.webhooks.ledger import DELIVERIES_KIND
+from emulator.webhooks.service import SendResult, sign
 from tests.conftest import chat_batch_file
 
 T0 = 1_780_000_000.0

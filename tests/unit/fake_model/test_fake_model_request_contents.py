@@ -10,7 +10,7 @@ import pytest
 from fake_model_support import IMAGE_EDITS, IMAGES, RESPONSES, ok
 
 from emulator.fake_model import FakeModel
-from emulator.fake_model.request_items import RESPONSE_ITEM_TYPES
+from emulator.fake_model.validation.items import RESPONSE_ITEM_TYPES
 from tests.support.openapi import _document, check_schema, openapi_available, spec_path
 from tests.support.request_cases import (
     ACCEPTED,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from fake_model_support import CHAT, RESPONSES, chat_body, ok, validate_instance
 
-from emulator.errors import EmulatorError, InvalidRequest
+from emulator.engine.errors import EmulatorError, InvalidRequest
 from emulator.fake_model import FakeModel
 from emulator.fake_model.answer import schema_text
-from emulator.fake_model.json_schema import SchemaTooLarge, generate
-from emulator.fake_model.schema_size import MAX_CHARS, MAX_VALUES, size_problem
+from emulator.fake_model.schema.instance import SchemaTooLarge, generate
+from emulator.fake_model.schema.size import MAX_CHARS, MAX_VALUES, size_problem
 from emulator.fake_model.tools import FunctionSpec, arguments_for
 
 MANY_TAGS = {"type": "array", "items": {"type": "string"}, "minItems": 100_000_000}

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.fake_model import FakeModel
-from emulator.fake_model.json_schema import SchemaError, generate
-from emulator.fake_model.schema_size import size_problem
+from emulator.fake_model.schema.instance import SchemaError, generate
+from emulator.fake_model.schema.size import size_problem
 
 NAMES = st.sampled_from(["id", "name", "count", "when", "tags", "owner", "score", "kind", "note", "link"])
 FORMATS = ["date-time", "date", "time", "email", "uuid", "uri", "hostname", "ipv4", "ipv6"]

@@ -13,7 +13,7 @@ from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import ResponseStreamEvent
 
-from emulator.errors import EmulatorError
+from emulator.engine.errors import EmulatorError
 from emulator.fake_model import FakeModel
 
 TOOLS = [

@@ -1,0 +1,311 @@
+"""Streaming validation and iteration of Batch API input files (JSONL, one request per line).
+
+`validate_batch_input` runs the checks the real API runs while a batch is `validating` and returns every
+problem with its 1-based line number; `iter_request_lines` reads the request lines of a file that passed,
+from a byte offset, so the batch processor can stop and resume anywhere. Neither holds the file in memory.
+
+Rules, in the order a line is checked (one `LineError` per problem; a line may have several):
+
+- not JSON, or JSON that is not an object: `invalid_json_line`, and nothing else is checked on that line;
+- `custom_id`, `method`, `url` or `body` absent or null: `missing_required_parameter`, param = that name;
+- `custom_id` not a string, `body` not an object: `invalid_request`, param `custom_id` / `body`;
+- `method` other than `"POST"`: `invalid_method`, param `method`;
+- `url` different from the batch endpoint: `invalid_url`, param `url`;
+- a `custom_id` seen on an earlier line: `duplicate_custom_id` (param null), reported on every later copy;
+- `body.model` absent or null: `invalid_request`, param `body.model`; not a string: `invalid_request` too;
+- `body.stream` true: `streaming_unsupported`, param `body.stream`, message prefixed by the endpoint's
+  product name ("Chat Completions: ", "Completions: ", "Embeddings: ", "Responses: ", "Moderations: ",
+  "Image Generations: ", "Image Edits: ", "Videos: ");
+- the endpoint's required input absent: `invalid_request`, param `body.<field>`, message
+  `<Field> parameter is required.`; the field is `messages` for chat completions, `input` for embeddings,
+  moderations and responses (where `prompt`, `previous_response_id` or `conversation` also do), and
+  `prompt` for completions, image generations, image edits and videos;
+- a model that `known_model` rejects: `model_not_found`, param `body.model`; otherwise a model other than the
+  batch's (the first string model in the file): `mismatched_model`, param null. A line gets at most one of
+  the two.
+
+The model is required on every endpoint, even where the synchronous API has a default (moderations,
+images, videos), because a batch is tied to one model.
+
+File-level errors (line null) come first in `errors`:
+
+- larger than `limits.batch_max_bytes` (read with `stat`): `file_too_large` (code unverified); the lines are
+  then not checked and the counts stay 0;
+- no request line at all: `empty_file`;
+- more than `limits.batch_max_requests` request lines: `too_many_requests`;
+- for `/v1/embeddings`, more than `limits.batch_max_embedding_inputs` inputs in total (a string or a token
+  array counts one, a list of them counts its length): `too_many_embedding_inputs` (code unverified).
+
+Blank lines: a line holding only whitespace is ignored when nothing but whitespace follows it (so a final
+newline, or several, is harmless) and is reported as `invalid_json_line` otherwise. Ignored lines are not
+request lines and do not count in `total_requests`. So in a file that passed, request k is physical line k.
+
+Error cap: after `max_errors` line errors no more are recorded, but every line is still read and checked,
+so `total_requests`, `embedding_inputs` and the file-level errors stay exact.
+
+Duplicates are found through 64-bit BLAKE2b digests of the `custom_id`s, not the strings themselves. Two
+different ids share a digest with odds of about n²/2⁶⁵ (3·10⁻¹¹ for 50,000 lines); such a collision would be
+reported as a duplicate. The emulator accepts that risk for constant-size entries. The first pass only
+stores the digests in packed arrays (8 bytes a line, split into 256 buckets by their low byte) and looks for
+repeats bucket by bucket afterwards; only when some digest repeats does a second pass run, which reports the
+duplicates in line order while remembering just the repeating digests. So a million-line file needs about
+8 MB for this check rather than a set of a million integers.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from emulator.batches.input_checks import (
+    MSG_DUPLICATE_ID,
+    MSG_EMPTY_FILE,
+    MSG_FILE_TOO_LARGE,
+    MSG_FILE_TOO_LARGE_NO_MODEL,
+    MSG_MISMATCHED_MODEL,
+    MSG_MODEL_NOT_FOUND,
+    MSG_TOO_MANY_EMBEDDING_INPUTS,
+    MSG_TOO_MANY_REQUESTS,
+    REQUIRED_INPUT,
+    LineError,
+    body_errors,
+    embedding_input_count,
+    envelope_errors,
+    invalid_json,
+)
+from emulator.config import Limits
+
+__all__ = ["LineError", "RequestLine", "ValidationReport", "iter_request_lines", "validate_batch_input"]
+
+EMBEDDINGS = "/v1/embeddings"
+MODEL_PROBE_LINES = 1000  # lines read to name the model in the file-too-large message
+ID_BUCKETS = 256  # custom_id digests are kept in this many packed arrays, by their low byte
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    """What validation found: errors (empty when the file is good), request count, the batch's model and sizes."""
+
+    errors: list[LineError]
+    total_requests: int
+    model: str | None
+    input_bytes: int
+    embedding_inputs: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLine:
+    """One request of a validated input file."""
+
+    line: int  # 1-based
+    custom_id: str
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Scan:
+    """The running state of one validation pass."""
+
+    endpoint: str
+    known_model: Callable[[str], bool] | None
+    max_errors: int
+    errors: list[LineError] = field(default_factory=list)
+    total: int = 0
+    model: str | None = None
+    model_ok: bool = True
+    embedding_inputs: int = 0
+    repeated: set[int] | None = None  # second pass: the digests that occur more than once
+    seen_ids: set[int] = field(default_factory=set)
+    id_digests: list[array[int]] = field(default_factory=lambda: [array("Q") for _ in range(ID_BUCKETS)])
+    model_known: dict[str, bool] = field(default_factory=dict)
+
+    def add(self, error: LineError) -> None:
+        if len(self.errors) < self.max_errors:
+            self.errors.append(error)
+
+    def extend(self, errors: list[LineError]) -> None:
+        for error in errors:
+            self.add(error)
+
+    def request(self, request: dict[str, Any], line: int) -> None:
+        """Check one decoded request object."""
+        endpoint = self.endpoint
+        custom_id = request.get("custom_id")
+        body = request.get("body")
+        if not (
+            type(custom_id) is str
+            and type(body) is dict
+            and request.get("method") == "POST"
+            and request.get("url") == endpoint
+        ):
+            self.extend(envelope_errors(request, endpoint, line))
+        if type(custom_id) is str:
+            digest = int.from_bytes(blake2b(custom_id.encode(), digest_size=8).digest(), "little")
+            if self.repeated is None:
+                self.id_digests[digest & 0xFF].append(digest)
+            elif digest in self.repeated:
+                if digest in self.seen_ids:
+                    self.add(LineError("duplicate_custom_id", MSG_DUPLICATE_ID.format(custom_id=custom_id), None, line))
+                else:
+                    self.seen_ids.add(digest)
+        if type(body) is dict:
+            self.body(body, line)
+
+    def body(self, body: dict[str, Any], line: int) -> None:
+        model = body.get("model")
+        required = REQUIRED_INPUT.get(self.endpoint)
+        if type(model) is not str or body.get("stream") is True or (required and body.get(required[0]) is None):
+            self.extend(body_errors(body, self.endpoint, line))
+        if type(model) is str and (model != self.model or not self.model_ok):
+            self.check_model(model, line)
+        if self.endpoint == EMBEDDINGS:
+            self.embedding_inputs += embedding_input_count(body.get("input"))
+
+    def check_model(self, model: str, line: int) -> None:
+        """A model not yet accepted: the first one of the file, an unknown one, or a mismatch."""
+        known = self.model_known.get(model)
+        if known is None:
+            known = self.known_model is None or self.known_model(model)
+            self.model_known[model] = known
+        if self.model is None:
+            self.model, self.model_ok = model, known
+        if not known:
+            self.add(LineError("model_not_found", MSG_MODEL_NOT_FOUND.format(model=model), "body.model", line))
+        elif model != self.model:
+            self.add(LineError("mismatched_model", MSG_MISMATCHED_MODEL.format(model=model), None, line))
+
+
+def validate_batch_input(
+    path: Path,
+    endpoint: str,
+    limits: Limits,
+    *,
+    known_model: Callable[[str], bool] | None = None,
+    max_errors: int = 1000,
+) -> ValidationReport:
+    """Check a batch input file the way the real API does while the batch is `validating` (rules above)."""
+    size = path.stat().st_size
+    if size > limits.batch_max_bytes:
+        model = _first_model(path)
+        template = MSG_FILE_TOO_LARGE if model is not None else MSG_FILE_TOO_LARGE_NO_MODEL
+        error = LineError("file_too_large", template.format(limit=limits.batch_max_bytes, model=model), None, None)
+        return ValidationReport([error], 0, model, size, 0)
+
+    scan = _Scan(endpoint, known_model, max_errors)
+    _scan_file(path, scan)
+    repeated = _repeated_digests(scan.id_digests)
+    if repeated:
+        scan = _Scan(endpoint, known_model, max_errors, repeated=repeated)
+        _scan_file(path, scan)
+    return ValidationReport(
+        _file_errors(scan, endpoint, limits) + scan.errors, scan.total, scan.model, size, scan.embedding_inputs
+    )
+
+
+def _repeated_digests(buckets: list[array[int]]) -> set[int]:
+    """The digests that occur more than once, found one bucket at a time (so the sets stay small)."""
+    repeated: set[int] = set()
+    for bucket in buckets:
+        distinct = set(bucket)
+        if len(distinct) == len(bucket):
+            continue
+        seen: set[int] = set()
+        for digest in bucket:
+            if digest in seen:
+                repeated.add(digest)
+            else:
+                seen.add(digest)
+    return repeated
+
+
+def _scan_file(path: Path, scan: _Scan) -> None:
+    """One pass over the lines of a file, recording its problems in `scan`."""
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    line = 0
+    blank_from = 0  # first line of a run of blank lines not yet known to be trailing; 0 when none
+    with path.open("rb") as stream:
+        for raw in stream:
+            line += 1
+            try:
+                request = loads(raw)
+            except decode_error:
+                if raw.isspace():
+                    blank_from = blank_from or line
+                    continue
+                request = None
+            if blank_from:
+                for blank in range(blank_from, line):
+                    scan.add(invalid_json(blank))
+                blank_from = 0
+            scan.total += 1
+            if type(request) is dict:
+                scan.request(request, line)
+            else:
+                scan.add(invalid_json(line))
+
+
+def _file_errors(scan: _Scan, endpoint: str, limits: Limits) -> list[LineError]:
+    errors: list[LineError] = []
+    if scan.total == 0:
+        errors.append(LineError("empty_file", MSG_EMPTY_FILE, None, None))
+    if scan.total > limits.batch_max_requests:
+        message = MSG_TOO_MANY_REQUESTS.format(count=scan.total, limit=limits.batch_max_requests)
+        errors.append(LineError("too_many_requests", message, None, None))
+    if endpoint == EMBEDDINGS and scan.embedding_inputs > limits.batch_max_embedding_inputs:
+        message = MSG_TOO_MANY_EMBEDDING_INPUTS.format(
+            count=scan.embedding_inputs, limit=limits.batch_max_embedding_inputs
+        )
+        errors.append(LineError("too_many_embedding_inputs", message, None, None))
+    return errors
+
+
+def _first_model(path: Path) -> str | None:
+    """The first string `body.model` among the file's first lines, without reading the rest."""
+    with path.open("rb") as stream:
+        for _, raw in zip(range(MODEL_PROBE_LINES), stream, strict=False):
+            try:
+                request = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+            body = request.get("body") if isinstance(request, dict) else None
+            model = body.get("model") if isinstance(body, dict) else None
+            if isinstance(model, str):
+                return model
+    return None
+
+
+def iter_request_lines(
+    path: Path, start_offset: int = 0, start_line: int = 0
+) -> Generator[tuple[int, RequestLine], None, None]:
+    """Yield `(offset after the line, request)` for each request of a validated file, from `start_offset`.
+
+    `start_offset` must be 0 or an offset this function yielded, and `start_line` the number of lines before
+    it, so line numbers continue where the previous pass stopped. Blank lines are skipped but counted.
+    A line that is not a valid request raises `ValueError`: the file was not validated, or changed since.
+    """
+    loads = orjson.loads
+    offset = start_offset
+    line = start_line
+    with path.open("rb") as stream:
+        stream.seek(start_offset)
+        for raw in stream:
+            line += 1
+            offset += len(raw)
+            if raw.isspace():
+                continue
+            try:
+                request = loads(raw)
+                custom_id = request["custom_id"]
+                body = request["body"]
+            except (orjson.JSONDecodeError, TypeError, KeyError) as exc:
+                raise ValueError(f"line {line} of {path} is not a valid batch request") from exc
+            if type(custom_id) is not str or type(body) is not dict:
+                raise ValueError(f"line {line} of {path} is not a valid batch request")
+            yield offset, RequestLine(line, custom_id, body)

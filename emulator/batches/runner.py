@@ -1,0 +1,382 @@
+"""Runs a batch's lines through the scenario and the fake model and appends result lines to work files.
+
+Progress is revealed by the clock: line k (0-based) of a batch that started at `in_progress_at` finishes
+at `in_progress_at + (k + 1) / requests_per_second` plus any scenario `extra_seconds`. `advance_to(t)`
+processes exactly the lines finished by `t`, reading the input from a saved byte offset, so a batch never
+holds its input or its results in memory and its state depends only on the clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from hashlib import blake2b
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from emulator.batches.input import RequestLine, iter_request_lines
+from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
+from emulator.scenario.registry import LineEffect, ScenarioEngine
+
+EXPIRED_ERROR = {
+    "code": "batch_expired",
+    "message": "This request could not be executed before the completion window expired.",
+}
+DEFAULT_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    404: "invalid_request_error",
+    409: "invalid_request_error",
+    429: "requests",
+}
+EPSILON = 1e-9
+WRITE_BLOCK = 256  # output lines gathered before one write
+
+
+@dataclass(slots=True)
+class LineOutcome:
+    """One executed line: where it goes, how it counts, and its usage."""
+
+    target: str  # "output", "error" or "none"
+    counts_as: str  # "completed" or "failed"
+    line_bytes: bytes
+    usage: TokenUsage | None
+    rule: str | None
+
+
+def error_body(status: int, error: Mapping[str, Any] | None) -> dict[str, Any]:
+    given = dict(error or {})
+    return {
+        "error": {
+            "message": given.get("message", f"The request failed with status {status}."),
+            "type": given.get("type", DEFAULT_ERROR_TYPES.get(status, "server_error")),
+            "param": given.get("param"),
+            "code": given.get("code"),
+        }
+    }
+
+
+def result_line(seed: int, batch_id: str, custom_id: str, status: int | None, body: Any, error: Any = None) -> bytes:
+    """One output/error file line in the OpenAI format; ids depend only on (seed, batch id, custom_id)."""
+    line_id, request_id = line_ids(seed, batch_id, custom_id)
+    response = None
+    if status is not None:
+        response = {"status_code": status, "request_id": request_id, "body": body}
+    return orjson.dumps({"id": line_id, "custom_id": custom_id, "response": response, "error": error}) + b"\n"
+
+
+def line_ids(seed: int, batch_id: str, custom_id: str) -> tuple[str, str]:
+    """The `id` and `request_id` of a result line: `"batch_req_" + derived_hex(str(seed), batch_id, custom_id)`
+    and `derived_hex(str(seed), batch_id, custom_id, "req")`, computed inline because every line needs both."""
+    key = f"{seed}\x1f{batch_id}\x1f{custom_id}"
+    return (
+        "batch_req_" + blake2b(key.encode(), digest_size=16).hexdigest(),
+        blake2b((key + "\x1freq").encode(), digest_size=16).hexdigest(),
+    )
+
+
+def execute_line(
+    model: FakeModel, endpoint: str, request: RequestLine, effect: LineEffect | None, created: int
+) -> tuple[int, dict[str, Any], TokenUsage | None]:
+    """The status, body and usage of one request line, after the scenario's effect."""
+    if effect is not None and effect.status is not None and effect.status >= 300:
+        return effect.status, error_body(effect.status, effect.error), None
+    if effect is not None and effect.response is not None:
+        return 200, dict(effect.response), None
+    shape = None
+    if effect is not None and (effect.finish_reason or effect.empty_content or effect.refusal):
+        shape = ResponseShape(effect.finish_reason, effect.empty_content, effect.refusal)
+    result: ModelResult = model.respond(
+        endpoint, request.body, custom_id=request.custom_id, created=created, shape=shape
+    )
+    return result.status_code, result.body, result.usage if result.status_code < 300 else None
+
+
+def outcome_for(
+    seed: int,
+    batch_id: str,
+    model: FakeModel,
+    endpoint: str,
+    request: RequestLine,
+    effect: LineEffect | None,
+    created: int,
+) -> LineOutcome:
+    rule = effect.rule if effect is not None else None
+    if effect is not None and effect.status_code_zero:
+        line = result_line(seed, batch_id, request.custom_id, 0, {})
+        return LineOutcome("error", effect.count_as or "completed", line, None, rule)
+    status, body, usage = execute_line(model, endpoint, request, effect, created)
+    ok = 200 <= status < 300
+    target = "output" if ok else "error"
+    if effect is not None and effect.omit:
+        target = "none"
+    counts = (effect.count_as if effect is not None and effect.count_as else None) or ("completed" if ok else "failed")
+    return LineOutcome(target, counts, result_line(seed, batch_id, request.custom_id, status, body), usage, rule)
+
+
+class WorkFiles:
+    """The append-only partial output and error files of a running batch."""
+
+    def __init__(self, out_path: Path, err_path: Path) -> None:
+        self.out_path = out_path
+        self.err_path = err_path
+        self._out: IO[bytes] | None = None
+        self._err: IO[bytes] | None = None
+
+    def write(self, target: str, data: bytes) -> None:
+        if target == "output":
+            if self._out is None:
+                self._out = open(self.out_path, "ab")  # noqa: SIM115 - closed in close()
+            self._out.write(data)
+        elif target == "error":
+            if self._err is None:
+                self._err = open(self.err_path, "ab")  # noqa: SIM115 - closed in close()
+            self._err.write(data)
+
+    def close(self) -> None:
+        for handle in (self._out, self._err):
+            if handle is not None:
+                handle.close()
+        self._out = self._err = None
+
+
+def truncate_to(path: Path, size: int) -> None:
+    """Drop bytes written after the last saved state (after a crash)."""
+    if path.exists() and path.stat().st_size > size:
+        with open(path, "r+b") as handle:
+            handle.truncate(size)
+
+
+def slots_finished(record: Mapping[str, Any], at: float) -> int:
+    """How many lines' regular slots have ended by `at`."""
+    started = record.get("in_progress_at")
+    if started is None:
+        return 0
+    rate = float(record["plan"]["timing"]["requests_per_second"])
+    total = int(record["request_counts"]["total"])
+    count: int = max(0, min(total, math.floor((float(at) - float(started)) * rate)))
+    # settle float rounding so that "finished" agrees exactly with slot_end(), which timers are set from
+    while count < total and slot_end(record, count) <= at:
+        count += 1
+    while count > 0 and slot_end(record, count - 1) > at:
+        count -= 1
+    return count
+
+
+def slot_end(record: Mapping[str, Any], index: int) -> float:
+    """When line `index` (0-based) finishes without extra time."""
+    rate = float(record["plan"]["timing"]["requests_per_second"])
+    return float(record["in_progress_at"]) + (index + 1) / rate
+
+
+class LineRunner:
+    """Advances one batch record's line processing; the record is updated in place."""
+
+    def __init__(
+        self,
+        record: dict[str, Any],
+        input_path: Path,
+        work: WorkFiles,
+        model: FakeModel,
+        engine: ScenarioEngine | None,
+        seed: int,
+    ) -> None:
+        self.record = record
+        self.input_path = input_path
+        self.work = work
+        self.model = model
+        self.engine = engine
+        self.seed = seed
+        self.fired: list[dict[str, Any]] = []
+
+    def _settle(self, outcome: LineOutcome, line: int, custom_id: str) -> None:
+        record = self.record
+        if outcome.target != "none":
+            self.work.write(outcome.target, outcome.line_bytes)
+            record["progress"]["out_bytes" if outcome.target == "output" else "err_bytes"] += len(outcome.line_bytes)
+            record["progress"]["out_lines" if outcome.target == "output" else "err_lines"] += 1
+        record["request_counts"][outcome.counts_as] += 1
+        if outcome.usage is not None:
+            usage = record["usage"]
+            usage["input_tokens"] += outcome.usage.input_tokens
+            usage["cached_tokens"] += outcome.usage.cached_tokens
+            usage["output_tokens"] += outcome.usage.output_tokens
+            usage["reasoning_tokens"] += outcome.usage.reasoning_tokens
+        if outcome.rule is not None:
+            self.fired.append({"batch_id": record["id"], "line": line, "custom_id": custom_id, "rule": outcome.rule})
+
+    def _pending_requests(self, limit: int) -> Iterator[tuple[int, RequestLine]]:
+        progress = self.record["progress"]
+        if progress["cursor_line"] >= limit:
+            return
+        for offset, request in iter_request_lines(self.input_path, progress["cursor_offset"], progress["cursor_line"]):
+            yield offset, request
+            if progress["cursor_line"] >= limit:
+                return
+
+    def advance_to(self, at: float) -> None:
+        """Process every line that has finished by `at` (regular slots first, then delayed lines)."""
+        record = self.record
+        progress = record["progress"]
+        limit = slots_finished(record, at)
+        if progress["cursor_line"] < limit:
+            self._run_slots(limit)
+        self._release_delayed(at)
+
+    def _run_slots(self, limit: int) -> None:
+        """Lines up to `limit` (exclusive, 0-based). Lines without a scenario effect take a fast path that keeps
+        counters in locals and writes output lines in blocks; everything else goes through `_run_line`."""
+        record = self.record
+        progress = record["progress"]
+        counts = record["request_counts"]
+        usage = record["usage"]
+        started = float(record["in_progress_at"])
+        rate = float(record["plan"]["timing"]["requests_per_second"])
+        endpoint = record["endpoint"]
+        batch_id = record["id"]
+        seed = self.seed
+        respond = self.model.respond
+        engine = self.engine
+        line_effect = engine.line_effect if engine is not None else None
+        pending: list[bytes] = []
+        pending_bytes = 0
+        done = 0
+        tokens = [0, 0, 0, 0]
+
+        def flush() -> None:
+            nonlocal pending_bytes, done
+            if pending:
+                self.work.write("output", b"".join(pending))
+                pending.clear()
+            progress["out_bytes"] += pending_bytes
+            progress["out_lines"] += done
+            counts["completed"] += done
+            usage["input_tokens"] += tokens[0]
+            usage["cached_tokens"] += tokens[1]
+            usage["output_tokens"] += tokens[2]
+            usage["reasoning_tokens"] += tokens[3]
+            pending_bytes = done = 0
+            tokens[:] = [0, 0, 0, 0]
+
+        requests = iter_request_lines(self.input_path, progress["cursor_offset"], progress["cursor_line"])
+        try:
+            for offset, request in requests:
+                index = progress["cursor_line"]
+                custom_id = request.custom_id
+                effect = None
+                if line_effect is not None:
+                    effect = line_effect(
+                        batch_id=batch_id,
+                        line=request.line,
+                        custom_id=custom_id,
+                        body=request.body,
+                        model=record.get("model"),
+                    )
+                progress["cursor_offset"] = offset
+                progress["cursor_line"] = index + 1
+                if effect is None:
+                    finish = started + (index + 1) / rate  # the same arithmetic as slot_end()
+                    result = respond(endpoint, request.body, custom_id=custom_id, created=int(finish))
+                    status = result.status_code
+                    if 200 <= status < 300:
+                        data = result_line(seed, batch_id, custom_id, status, result.body)
+                        pending.append(data)
+                        pending_bytes += len(data)
+                        done += 1
+                        used = result.usage
+                        tokens[0] += used.input_tokens
+                        tokens[1] += used.cached_tokens
+                        tokens[2] += used.output_tokens
+                        tokens[3] += used.reasoning_tokens
+                        if len(pending) >= WRITE_BLOCK:
+                            flush()
+                    else:
+                        flush()
+                        line = result_line(seed, batch_id, custom_id, status, result.body)
+                        self._settle(LineOutcome("error", "failed", line, None, None), request.line, custom_id)
+                else:
+                    flush()
+                    self._run_line(index, request, effect)
+                if progress["cursor_line"] >= limit:
+                    break
+        finally:
+            requests.close()
+            flush()
+
+    def _run_line(self, index: int, request: RequestLine, effect: LineEffect) -> None:
+        """One line the scenario acts on: settled now, or kept in `delayed` when it takes extra time."""
+        record = self.record
+        progress = record["progress"]
+        endpoint = record["endpoint"]
+        finish = slot_end(record, index)
+        if effect.extra_seconds > 0:
+            finish += effect.extra_seconds
+            outcome = outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish))
+            progress["delayed"].append(
+                [
+                    finish,
+                    request.line,
+                    request.custom_id,
+                    outcome.target,
+                    outcome.counts_as,
+                    outcome.line_bytes.decode(),
+                    _usage_list(outcome.usage),
+                    outcome.rule,
+                ]
+            )
+            return
+        self._settle(
+            outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish)),
+            request.line,
+            request.custom_id,
+        )
+
+    def _release_delayed(self, at: float) -> None:
+        delayed = self.record["progress"]["delayed"]
+        if not delayed:
+            return
+        delayed.sort(key=lambda item: (item[0], item[1]))
+        while delayed and delayed[0][0] <= at + EPSILON:
+            _finish, line, custom_id, target, counts_as, text, usage, rule = delayed.pop(0)
+            outcome = LineOutcome(target, counts_as, text.encode(), _usage_from(usage), rule)
+            self._settle(outcome, line, custom_id)
+
+    def next_delayed(self) -> float | None:
+        delayed = self.record["progress"]["delayed"]
+        return min(item[0] for item in delayed) if delayed else None
+
+    def expire_rest(self) -> int:
+        """Write every unfinished line to the error file as batch_expired; returns how many."""
+        record = self.record
+        count = 0
+        for _, _line, custom_id, *_ in sorted(record["progress"]["delayed"], key=lambda item: item[1]):
+            self._write_expired(custom_id)
+            count += 1
+        record["progress"]["delayed"] = []
+        total = int(record["request_counts"]["total"])
+        for offset, request in self._pending_requests(total):
+            record["progress"]["cursor_offset"] = offset
+            record["progress"]["cursor_line"] += 1
+            self._write_expired(request.custom_id)
+            count += 1
+        return count
+
+    def _write_expired(self, custom_id: str) -> None:
+        data = result_line(self.seed, self.record["id"], custom_id, None, None, EXPIRED_ERROR)
+        self.work.write("error", data)
+        self.record["progress"]["err_bytes"] += len(data)
+        self.record["progress"]["err_lines"] += 1
+        self.record["request_counts"]["failed"] += 1
+
+
+def _usage_list(usage: TokenUsage | None) -> list[int] | None:
+    if usage is None:
+        return None
+    return [usage.input_tokens, usage.cached_tokens, usage.output_tokens, usage.reasoning_tokens]
+
+
+def _usage_from(values: list[int] | None) -> TokenUsage | None:
+    return TokenUsage(*values) if values is not None else None

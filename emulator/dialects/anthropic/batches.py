@@ -1,0 +1,325 @@
+"""Anthropic Message Batches on the engine: inline `requests[{custom_id, params}]` become an internal chat
+completions input file; batch objects, counts and the single results stream are rendered from the record
+and its OpenAI-format output and error files, line by line.
+
+How params map onto the fake model's chat requests and back is `anthropic_messages`'s job. Requests whose
+params Anthropic would reject while processing (streaming, a missing `max_tokens`, no messages, malformed
+tools) never reach the engine: they are kept on the record and reported as `errored` results, so a
+batch never fails as a whole. Lines a cancel skipped are reported as `canceled`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from emulator.batches.input import iter_request_lines
+from emulator.batches.state import TERMINAL
+from emulator.dialects.anthropic.messages import chat_body, message, request_problem, stop_sequence_hit, thinking_of
+from emulator.dialects.base import Dialect
+from emulator.dialects.envelopes import anthropic_error_type
+from emulator.dialects.inputs import write_requests
+from emulator.dialects.records import create_engine_batch, delete_batch, find_batch
+from emulator.engine.clock import iso
+from emulator.engine.errors import InvalidRequest, NotFound
+
+if TYPE_CHECKING:
+    from emulator.backend import Backend
+
+WIRE_PREFIX = "msgbatch_"
+ENGINE_PREFIX = "batch_"
+CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+CHAT = "/v1/chat/completions"
+STATUS = {
+    "validating": "in_progress",
+    "in_progress": "in_progress",
+    "finalizing": "in_progress",
+    "cancelling": "canceling",
+}
+ENDED_AT = {"completed": "completed_at", "failed": "failed_at", "expired": "expired_at", "cancelled": "cancelled_at"}
+
+
+def wire_id(record_id: str) -> str:
+    return WIRE_PREFIX + record_id.removeprefix(ENGINE_PREFIX)
+
+
+def record_id(batch_id: str) -> str:
+    if not batch_id.startswith(WIRE_PREFIX):
+        raise NotFound(f"message_batch {batch_id} not found", code="not_found_error")
+    return ENGINE_PREFIX + batch_id[len(WIRE_PREFIX) :]
+
+
+# -- create -----------------------------------------------------------------------------------------
+
+
+def create_batch(
+    backend: Backend, dialect: Dialect, body: Any, owner: str | None, scenario: str | None
+) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise InvalidRequest("requests: Field required (a non-empty list).", param="requests")
+    limit = int(dialect.limits.get("batch_max_requests", 100_000))
+    if len(requests) > limit:
+        raise InvalidRequest(f"requests: List should have at most {limit} items after validation, not {len(requests)}")
+    for key in body:
+        if key != "requests":
+            raise InvalidRequest(f"{key}: Extra inputs are not permitted", param=key)
+    seen: set[str] = set()
+    for index, item in enumerate(requests):
+        custom_id = item.get("custom_id") if isinstance(item, dict) else None
+        if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
+            raise InvalidRequest(
+                f"requests.{index}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'",
+                param=f"requests.{index}.custom_id",
+            )
+        if custom_id in seen:
+            raise InvalidRequest(f"requests.{index}.custom_id: Duplicate custom_id '{custom_id}'.")
+        seen.add(custom_id)
+        if not isinstance(item.get("params"), dict):
+            raise InvalidRequest(f"requests.{index}.params: Field required", param=f"requests.{index}.params")
+    pre_errors: list[list[str]] = []
+    valid: list[dict[str, Any]] = []
+    for item in requests:
+        problem = request_problem(item["params"])
+        if problem is None:
+            valid.append(item)
+        else:
+            pre_errors.append([item["custom_id"], problem])
+    first_model = str(valid[0]["params"]["model"]) if valid else "claude"
+    models = {i["custom_id"]: i["params"]["model"] for i in valid if i["params"]["model"] != first_model}
+    lines = (
+        {"custom_id": i["custom_id"], "method": "POST", "url": CHAT, "body": chat_body(i["params"], first_model)}
+        for i in valid
+    )
+    internal = write_requests(backend, owner, lines, "message_batch_requests.jsonl")
+    # whether any request needs its mapped chat request again when results are read (thinking, stop sequences)
+    extras = any(i["params"].get("thinking") or i["params"].get("stop_sequences") for i in valid)
+    state = {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None, "extras": extras}
+    request = {"input_file_id": internal["id"], "endpoint": CHAT, "completion_window": "24h"}
+    extra = dialect.record_fields(anthropic=state)
+    return create_engine_batch(backend, request, owner, scenario, internal=internal, extra=extra)
+
+
+# -- batch objects ----------------------------------------------------------------------------------
+
+
+def _error_lines(backend: Backend, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    file_id = record.get("error_file_id")
+    if not file_id or backend.files.find(file_id, record["owner"]) is None:
+        return
+    with backend.blobs.path(file_id).open("rb") as stream:
+        for raw in stream:
+            if raw.strip():
+                yield orjson.loads(raw)
+
+
+def final_counts(backend: Backend, record: dict[str, Any]) -> dict[str, int]:
+    """Counts of an ended batch (computed once from its files, then kept on the record)."""
+    state = record["anthropic"]
+    if state.get("final"):
+        return dict(state["final"])
+    total = int(state["total"])
+    pre = len(state["pre_errors"])
+    if record["status"] == "failed":
+        counts = {"processing": 0, "succeeded": 0, "errored": total, "canceled": 0, "expired": 0}
+    else:
+        expired = sum(
+            1 for line in _error_lines(backend, record) if (line.get("error") or {}).get("code") == "batch_expired"
+        )
+        succeeded = int(record["request_counts"]["completed"])
+        errored = int(record["request_counts"]["failed"]) - expired + pre
+        canceled = max(0, total - succeeded - errored - expired)
+        counts = {"processing": 0, "succeeded": succeeded, "errored": errored, "canceled": canceled, "expired": expired}
+    state["final"] = counts
+    backend.store.put("batches", record["id"], record)
+    return counts
+
+
+def batch_object(backend: Backend, record: dict[str, Any], results_base: str) -> dict[str, Any]:
+    """A `message_batch`: three statuses, counts hidden until ended, RFC 3339 times, an absolute results URL."""
+    status = record["status"]
+    ended = status in TERMINAL
+    total = int(record["anthropic"]["total"])
+    counts = (
+        final_counts(backend, record)
+        if ended
+        else {"processing": total, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+    )
+    batch_id = wire_id(record["id"])
+    ended_at = record.get(ENDED_AT[status]) if ended else None
+    cancelled_at = record.get("cancelling_at")
+    return {
+        "id": batch_id,
+        "type": "message_batch",
+        "processing_status": "ended" if ended else STATUS[status],
+        "request_counts": counts,
+        "ended_at": iso(ended_at) if ended_at is not None else None,
+        "created_at": iso(record["created_at"]),
+        "expires_at": iso(record["expires_at"]),
+        "archived_at": None,
+        "cancel_initiated_at": iso(cancelled_at) if cancelled_at is not None else None,
+        "results_url": f"{results_base}/{batch_id}/results" if ended else None,
+    }
+
+
+def page(
+    backend: Backend,
+    dialect: Dialect,
+    owner: str | None,
+    *,
+    limit: int,
+    after_id: str | None,
+    before_id: str | None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Newest first; `after_id` pages towards older batches, `before_id` towards newer ones."""
+    records = [r for r in backend.store.values("batches") if r.get("owner") == owner and dialect.owns(r)]
+    records.reverse()
+    ids = [wire_id(r["id"]) for r in records]
+    if before_id is not None:
+        end = ids.index(before_id) if before_id in ids else 0
+        start = max(0, end - limit)
+        chosen, more = records[start:end], start > 0
+    else:
+        begin = ids.index(after_id) + 1 if after_id in ids else (0 if after_id is None else len(ids))
+        chosen, more = records[begin : begin + limit], begin + limit < len(records)
+    for record in chosen:
+        backend.batches.sync(record)
+    return chosen, more
+
+
+def get(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = find_batch(backend, dialect, record_id(batch_id), owner)
+    if record is None:
+        raise NotFound(f"message_batch {batch_id} not found")
+    return record
+
+
+def cancel(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = get(backend, dialect, batch_id, owner)
+    if record["status"] in TERMINAL:
+        raise InvalidRequest(f"Batch {batch_id} has already ended and cannot be canceled.")
+    return backend.batches.cancel(record["id"], owner)
+
+
+def delete(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = get(backend, dialect, batch_id, owner)
+    if record["status"] not in TERMINAL:
+        raise InvalidRequest(f"Batch {batch_id} cannot be deleted while it is processing; cancel it first.")
+    delete_batch(backend, record, owner, ("input_file_id", "output_file_id", "error_file_id"))
+    return {"id": batch_id, "type": "message_batch_deleted"}
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+
+def _errored(kind: str, text: str) -> dict[str, Any]:
+    return {"type": "errored", "error": {"type": "error", "error": {"type": kind, "message": text}}}
+
+
+class _MappedRequests:
+    """The mapped chat requests of a batch's internal input file, looked up by custom_id while its output file
+    is read in nearly the same order: lines are read ahead only as far as a lookup needs, and only requests
+    with thinking or stop sequences are kept (the others are remembered as None)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._lines = iter_request_lines(path) if path is not None else iter(())
+        self._ahead: dict[str, dict[str, Any] | None] = {}
+
+    def get(self, custom_id: str) -> dict[str, Any] | None:
+        if custom_id in self._ahead:
+            return self._ahead.pop(custom_id)
+        try:
+            for _, request in self._lines:
+                body = request.body if request.body.get("stop") or thinking_of(request.body) else None
+                if request.custom_id == custom_id:
+                    return body
+                self._ahead[request.custom_id] = body
+        except ValueError:  # the file changed since it was validated: answer without the extras
+            return None
+        return None
+
+
+def _succeeded(backend: Backend, chat: dict[str, Any], model: str, custom_id: str, request: Any) -> dict[str, Any]:
+    """The `message` of a succeeded request, with its thinking and the stop sequence that ended it."""
+    stop_sequence = None
+    stops = request.get("stop") if request is not None else None
+    choice = (chat.get("choices") or [{}])[0]
+    text = (choice.get("message") or {}).get("content")
+    if stops and choice.get("finish_reason") == "stop" and isinstance(text, str):
+        uncut = backend.model.respond(CHAT, {k: v for k, v in request.items() if k != "stop"}, custom_id=custom_id)
+        full = ((uncut.body.get("choices") or [{}])[0].get("message") or {}).get("content") if uncut.ok else None
+        if isinstance(full, str):
+            stop_sequence = stop_sequence_hit(text, full, stops)
+    return message(chat, model, thinking=thinking_of(request), stop_sequence=stop_sequence)
+
+
+def result_line(line: dict[str, Any], models: dict[str, str], backend: Backend, requests: _MappedRequests) -> bytes:
+    """One engine output/error line as an Anthropic result line."""
+    custom_id = line["custom_id"]
+    response = line.get("response") or {}
+    error = line.get("error") or {}
+    status = int(response.get("status_code") or 0)
+    if error.get("code") == "batch_expired":
+        result: dict[str, Any] = {"type": "expired"}
+    elif 200 <= status < 300:
+        body = response.get("body") or {}
+        model = models.get(custom_id) or str(body.get("model"))
+        result = {"type": "succeeded", "message": _succeeded(backend, body, model, custom_id, requests.get(custom_id))}
+    else:
+        detail = ((response.get("body") or {}).get("error") or {}).get("message") or error.get("message")
+        result = _errored(anthropic_error_type(status) if status else "api_error", str(detail or "The request failed."))
+    return orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
+
+
+def results(backend: Backend, record: dict[str, Any]) -> Iterator[bytes]:
+    """Every request's result line: engine results, requests rejected up front, and requests never run."""
+    if record["status"] not in TERMINAL:
+        raise InvalidRequest(
+            f"Batch {wire_id(record['id'])} is still processing; results are available once it has ended."
+        )
+    state = record["anthropic"]
+    models: dict[str, str] = state["models"]
+    failed = record["status"] == "failed"
+    input_file = backend.files.find(record["input_file_id"], record["owner"]) if state.get("extras", True) else None
+    requests = _MappedRequests(backend.blobs.path(input_file["id"]) if input_file is not None else None)
+    for field in ("output_file_id", "error_file_id"):
+        file_id = record.get(field)
+        if not file_id or backend.files.find(file_id, record["owner"]) is None:
+            continue
+        with backend.blobs.path(file_id).open("rb") as stream:
+            for raw in stream:
+                if raw.strip():
+                    yield result_line(orjson.loads(raw), models, backend, requests)
+    for custom_id, problem in state["pre_errors"]:
+        yield orjson.dumps({"custom_id": custom_id, "result": _errored("invalid_request_error", problem)}) + b"\n"
+    yield from _unprocessed(backend, record, failed)
+
+
+def _unprocessed(backend: Backend, record: dict[str, Any], failed: bool) -> Iterator[bytes]:
+    """Lines that never ran: canceled ones, or all of them when the batch failed before running."""
+    input_file = backend.files.find(record["input_file_id"], record["owner"])
+    if input_file is None:
+        return
+    progress = record["progress"]
+    if failed:
+        errors = record.get("errors") or [{}]
+        text = str(errors[0].get("message") or "The batch could not be processed.")
+        offset, line = 0, 0
+        template = _errored("invalid_request_error", text)
+    else:
+        offset, line = int(progress["cursor_offset"]), int(progress["cursor_line"])
+        template = {"type": "canceled"}
+    delayed = [item[2] for item in progress.get("delayed") or []]
+    for custom_id in delayed:
+        yield orjson.dumps({"custom_id": custom_id, "result": template}) + b"\n"
+    try:
+        for _, request in iter_request_lines(backend.blobs.path(input_file["id"]), offset, line):
+            yield orjson.dumps({"custom_id": request.custom_id, "result": template}) + b"\n"
+    except ValueError:
+        return

@@ -1,0 +1,1 @@
+"""OpenAI-compatible providers (Groq, Nebius, Netmind, Inference.net)."""

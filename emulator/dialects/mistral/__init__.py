@@ -1,0 +1,1 @@
+"""The Mistral batch jobs dialect."""

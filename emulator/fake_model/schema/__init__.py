@@ -1,0 +1,1 @@
+"""JSON Schema instances, sizes and patterns for structured outputs."""

@@ -1,0 +1,1 @@
+"""Request checks the real API runs before answering."""

@@ -1,0 +1,1 @@
+"""Files and the Uploads API: stored bytes and their records."""

@@ -1,0 +1,1 @@
+"""aiohttp routes of the provider dialects."""

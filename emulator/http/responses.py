@@ -1,0 +1,76 @@
+"""Typed application keys and small response helpers shared by the route modules."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from emulator.backend import Backend
+from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+
+BACKEND = web.AppKey("backend", Backend)
+OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
+ENTRY: web.RequestKey[dict[str, Any]] = web.RequestKey("journal_entry")
+ENVELOPE: web.RequestKey[ErrorEnvelope] = web.RequestKey("error_envelope")
+STARTED: web.RequestKey[float] = web.RequestKey("started")  # `time.perf_counter()` when the request arrived
+WRITE_CHUNK = 256 * 1024
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json", headers=headers)
+
+
+async def stream_response(request: web.Request, lines: Iterable[bytes], content_type: str) -> web.StreamResponse:
+    """Send `lines` as the body, written in chunks of about WRITE_CHUNK bytes, never holding them all. The
+    headers are sent before the middleware sees the response, so the provider's headers go here."""
+    response = web.StreamResponse(headers={"Content-Type": content_type, **provider_headers(request)})
+    await response.prepare(request)
+    buffer: list[bytes] = []
+    size = 0
+    for line in lines:
+        buffer.append(line)
+        size += len(line)
+        if size >= WRITE_CHUNK:
+            await response.write(b"".join(buffer))
+            buffer, size = [], 0
+    if buffer:
+        await response.write(b"".join(buffer))
+    await response.write_eof()
+    return response
+
+
+def backend_of(request: web.Request) -> Backend:
+    return request.app[BACKEND]
+
+
+def owner_of(request: web.Request) -> str | None:
+    return request.get(OWNER)
+
+
+def provider_headers(request: web.Request) -> dict[str, str]:
+    """The headers that name the request (and for OpenAI, time it) on every response of its provider."""
+    elapsed_ms = int((time.perf_counter() - request.get(STARTED, time.perf_counter())) * 1000)
+    return envelope_of(request).response_headers(request[ENTRY]["request_id"], elapsed_ms)
+
+
+def envelope_of(request: web.Request) -> ErrorEnvelope:
+    """The error envelope the middleware chose for this request (OpenAI's until it has chosen)."""
+    envelope: ErrorEnvelope = request.get(ENVELOPE, OPENAI_ERRORS)
+    return envelope
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON body, or the real API's 400 (worded by the request's envelope) when it is not JSON."""
+    from emulator.engine.errors import InvalidRequest
+
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(envelope_of(request).invalid_json.format(detail=exc), code=None) from None

@@ -1,0 +1,1 @@
+"""aiohttp routes of the OpenAI API and the admin API."""

@@ -1,0 +1,1 @@
+"""Scenario files: schema, loader, registry and the engine that applies their rules."""

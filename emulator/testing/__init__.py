@@ -1,0 +1,1 @@
+"""What the pytest plugin hands to tests: the emulator handle and its connections."""

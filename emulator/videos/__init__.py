@@ -1,0 +1,1 @@
+"""Videos rendered by the clock."""

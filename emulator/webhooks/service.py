@@ -1,0 +1,437 @@
+"""Webhook deliveries driven by the emulator clock.
+
+Two kinds of notification leave the emulator when a batch reaches a terminal status:
+
+- OpenAI's account-level events (`batch.completed|failed|expired|cancelled`) to every configured endpoint,
+  signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`);
+- a per-batch `webhook_url` given at create (Inference.net), which receives the batch object itself.
+
+Each attempt is a scheduler timer, so retries are spaced by virtual time: OpenAI's events are retried after any
+non-2xx answer, a timeout or a refused connection for about 68 virtual hours (the real service says "up to 72
+hours"); a `webhook_url` is retried on 5xx and timeouts only, three times. The network call itself is
+asynchronous: the timer starts a task on the running event loop through a `sender` that the HTTP layer
+registers (domain code never imports an HTTP client). `drain()` awaits every attempt in flight, so tests can
+wait for deliveries deterministically.
+
+The batch's scenario may shape each delivery (`webhooks` rules): a virtual delay, duplicate copies with the
+same `webhook-id`, a spoiled first attempt (wrong signature, stale timestamp, truncated body), or a drop.
+
+Every delivery is written to the metadata store when it is decided and after each attempt (see
+`webhook_ledger`), together with the endpoints and secret set at run time. A service started on a store that
+holds them (a restart under --data-dir) takes the settings back and schedules each pending delivery at the
+virtual time its next attempt was due, so retries go on where they stopped, with the same webhook-id, body
+and signature. An attempt cut off by a kill before its answer was saved is made again, identical. Deliveries
+are keyed by event and endpoint, so a batch whose ending is replayed after a restart does not deliver twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from emulator.batches.state import TERMINAL
+from emulator.dialects.openai.wire import batch_wire
+from emulator.engine.ids import derived_hex
+from emulator.webhooks.ledger import WebhookLedger
+
+if TYPE_CHECKING:
+    from emulator.backend import Backend
+
+# OpenAI retries any non-2xx answer with exponential backoff for up to 72 hours: 12 attempts over about 68 hours.
+OPENAI_BACKOFF: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000)
+URL_BACKOFF: tuple[float, ...] = (5, 30, 120)
+OPENAI_DIALECTS = (None, "openai")
+OPENAI_USER_AGENT = "OpenAI/1.0 (+https://platform.openai.com/docs/webhooks)"
+STALE_SECONDS = 3600  # how old a "timestamp"-corrupted attempt claims to be
+
+
+@dataclass(slots=True, frozen=True)
+class SendResult:
+    """What one POST gave: an HTTP status, or an error (timeout, refused connection) and no status."""
+
+    status: int | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def retryable(self, any_failure: bool) -> bool:
+        """Worth another attempt: always for a timeout or a refused connection, for 5xx, and for every other
+        non-2xx status when the sender retries any failure (OpenAI does)."""
+        return not self.ok and (self.status is None or self.status >= 500 or any_failure)
+
+
+Sender = Callable[[str, bytes, dict[str, str], float], Awaitable[SendResult]]
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One notification to one URL, with its attempts so far.
+
+    `source` is "openai" (account-level, signed, any failure retried) or "url" (a batch's own `webhook_url`,
+    unsigned, retried on 5xx and timeouts). `message_id` is the `webhook-id` header: the same on every retry and
+    every duplicate copy, so receivers can deduplicate. `copy` is 0 for the original and n for the nth copy a
+    scenario adds; `corrupt` spoils the first attempt; `rule` names the scenario rule that shaped it. `due` is the
+    virtual time of the next attempt while one is scheduled.
+    """
+
+    key: str
+    event_id: str
+    message_id: str
+    event_type: str
+    batch_id: str
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    secret: str | None
+    backoff: tuple[float, ...]
+    source: str
+    dialect: str
+    copy: int = 0
+    corrupt: str | None = None
+    rule: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    state: str = "pending"
+    due: float | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field as JSON-able data (the body as text: it is always JSON)."""
+        record = dataclasses.asdict(self)
+        record["body"] = self.body.decode()
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Delivery:
+        return cls(**{**record, "body": record["body"].encode(), "backoff": tuple(record["backoff"])})
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "webhook_id": self.message_id,
+            "type": self.event_type,
+            "batch_id": self.batch_id,
+            "url": self.url,
+            "source": self.source,
+            "dialect": self.dialect,
+            "copy": self.copy,
+            "rule": self.rule,
+            "state": self.state,
+            "next_attempt_at": self.due,
+            "attempts": list(self.attempts),
+            "body": orjson.loads(self.body),
+        }
+
+
+def default_secret(seed: int) -> str:
+    """A stable `whsec_` secret for a seed, used when none is configured."""
+    digest = hashlib.blake2b(f"{seed}:webhook-secret".encode(), digest_size=32).digest()
+    return "whsec_" + base64.b64encode(digest).decode()
+
+
+def secret_bytes(secret: str) -> bytes:
+    """The HMAC key: the base64-decoded part after `whsec_`, or the string itself without that prefix."""
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret[6:])
+    return secret.encode()
+
+
+def check_secret(secret: str) -> str:
+    """Raise ValueError when a `whsec_` secret is not valid base64."""
+    if secret.startswith("whsec_"):
+        try:
+            base64.b64decode(secret[6:], validate=True)
+        except ValueError:
+            raise ValueError("a whsec_ secret must be followed by base64") from None
+    return secret
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value for one message (Standard Webhooks, version 1)."""
+    signed = message_id.encode() + b"." + str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+class WebhookService:
+    """Turns terminal batch transitions into deliveries and runs their attempts by the clock.
+
+    Starts from what the metadata store holds: the run-time settings and the deliveries of an earlier run.
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.timeout = backend.config.webhook_timeout
+        self.sender: Sender | None = None
+        self.ledger = WebhookLedger(backend.store)
+        self.deliveries: list[Delivery] = []
+        self._known: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._generation = 0
+        self._use_startup_settings()
+        self._restore()
+        backend.batches.listeners.append(self.on_batch)
+
+    # -- configuration --------------------------------------------------------------------------
+
+    def _use_startup_settings(self) -> None:
+        """The endpoints and secret of the command line (or config), the secret derived from the seed if none."""
+        config = self.backend.config
+        self.endpoints: list[str] = list(config.webhook_urls)
+        self.secret = check_secret(config.webhook_secret) if config.webhook_secret else default_secret(config.seed)
+
+    def configure(self, *, endpoints: list[str] | None = None, secret: str | None = None) -> None:
+        """Set the endpoints and/or the secret until the next reset (kept in the store, so across restarts)."""
+        if secret is not None:
+            self.secret = check_secret(secret)
+        if endpoints is not None:
+            self.endpoints = list(endpoints)
+        self.ledger.save_settings(endpoints=endpoints, secret=secret)
+
+    def reset(self) -> None:
+        """Forget deliveries and attempts in flight; endpoints and secret return to the configured ones.
+
+        The backend clears the store first, which takes the stored settings and deliveries with it."""
+        self._generation += 1
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
+        self.deliveries.clear()
+        self._known.clear()
+        self._use_startup_settings()
+
+    def _restore(self) -> None:
+        """Take back the run-time settings and deliveries of an earlier run; schedule the pending ones."""
+        settings = self.ledger.settings()
+        self.endpoints = list(settings.get("endpoints", self.endpoints))
+        self.secret = settings.get("secret", self.secret)
+        for record in self.ledger.deliveries():
+            delivery = Delivery.from_record(record)
+            self.deliveries.append(delivery)
+            self._known.add(delivery.key)
+            if delivery.state == "pending" and delivery.due is not None:
+                self._schedule(delivery, delivery.due)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "endpoints": list(self.endpoints),
+            "secret": self.secret,
+            "in_flight": len(self._tasks),
+            "deliveries": [delivery.describe() for delivery in self.deliveries],
+        }
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def on_batch(self, record: dict[str, Any], event: str) -> None:
+        status = record["status"]
+        if status not in TERMINAL:
+            return
+        at = float(record.get(f"{status}_at") or self.backend.clock.now())
+        event_type = f"batch.{status}"
+        seed = str(self.backend.seed)
+        event_id = "evt_" + derived_hex(seed, record["id"], event_type)
+        message_id = "wh_" + derived_hex(seed, record["id"], event_type, "message")
+        dialect = str(record.get("dialect") or "openai")
+        if record.get("dialect") in OPENAI_DIALECTS and self.endpoints:
+            body = orjson.dumps(
+                {
+                    "id": event_id,
+                    "object": "event",
+                    "type": event_type,
+                    "created_at": int(at),
+                    "data": {"id": record["id"]},
+                }
+            )
+            headers = {"content-type": "application/json", "user-agent": OPENAI_USER_AGENT}
+            for index, endpoint in enumerate(self.endpoints):
+                delivery = Delivery(
+                    f"{event_id}:{index}",
+                    event_id,
+                    message_id,
+                    event_type,
+                    record["id"],
+                    endpoint,
+                    body,
+                    headers,
+                    self.secret,
+                    OPENAI_BACKOFF,
+                    "openai",
+                    dialect,
+                )
+                self._enqueue(record, delivery, at)
+        hook = record.get("webhook_url")
+        if hook:
+            headers = {
+                "content-type": "application/json",
+                "x-inference-event": event_type,
+                "x-inference-webhook-id": message_id,
+            }
+            delivery = Delivery(
+                f"{event_id}:url",
+                event_id,
+                message_id,
+                event_type,
+                record["id"],
+                str(hook),
+                orjson.dumps(batch_wire(record)),
+                headers,
+                None,
+                URL_BACKOFF,
+                "url",
+                dialect,
+            )
+            self._enqueue(record, delivery, at)
+
+    def _enqueue(self, record: dict[str, Any], delivery: Delivery, at: float) -> None:
+        """Apply the batch's scenario to a new delivery (drop, delay, corrupt, duplicate), then schedule it.
+
+        A delivery decided before (a batch's ending replayed after a restart) is left as it is."""
+        if delivery.key in self._known:
+            return
+        engine = self.backend.batches.engine_for(record)
+        effect = None
+        if engine is not None:
+            effect = engine.webhook_effect(
+                event=delivery.event_type, url=delivery.url, source=delivery.source, key=delivery.key
+            )
+        if effect is None:
+            self._begin([delivery], at)
+            return
+        delivery.rule = effect.rule
+        if effect.drop:
+            delivery.state = "dropped"
+            self._keep([delivery])
+            self._record(delivery, {"attempt": 0, "time": at, "status": None, "error": None, "outcome": "dropped"})
+            return
+        delivery.corrupt = effect.corrupt
+        twins = [
+            dataclasses.replace(delivery, key=f"{delivery.key}:copy{copy}", copy=copy, corrupt=None, attempts=[])
+            for copy in range(1, effect.duplicate + 1)
+        ]
+        self._begin([delivery, *twins], at + effect.delay_seconds)
+
+    def _begin(self, deliveries: list[Delivery], due: float) -> None:
+        """Schedule the first attempt of new deliveries (a delivery and its copies) and keep them."""
+        for delivery in deliveries:
+            self._schedule(delivery, due)
+        self._keep(deliveries)
+
+    def _keep(self, deliveries: list[Delivery]) -> None:
+        """Add new deliveries to the log, stored in one write so that a delivery never lacks its copies."""
+        self.ledger.save_deliveries([delivery.to_record() for delivery in deliveries])
+        self.deliveries.extend(deliveries)
+        self._known.update(delivery.key for delivery in deliveries)
+
+    def _schedule(self, delivery: Delivery, due: float) -> None:
+        delivery.due = due
+        generation = self._generation
+        self.backend.scheduler.call_at(
+            due, f"webhook:{delivery.key}", lambda at: self._attempt(delivery, at, generation)
+        )
+
+    # -- attempts -------------------------------------------------------------------------------
+
+    def _signed(self, delivery: Delivery, timestamp: int, first: bool) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of one attempt; the first one spoiled when the delivery says so."""
+        corrupt = delivery.corrupt if first else None
+        headers = dict(delivery.headers)
+        body = delivery.body
+        if delivery.secret is not None:
+            secret = delivery.secret
+            if corrupt == "timestamp":
+                timestamp -= STALE_SECONDS
+            signature = sign(secret, delivery.message_id, timestamp, body)
+            if corrupt == "signature":
+                signature = sign("corrupted:" + secret, delivery.message_id, timestamp, body)
+            headers["webhook-id"] = delivery.message_id
+            headers["webhook-timestamp"] = str(timestamp)
+            headers["webhook-signature"] = signature
+        if corrupt == "body":
+            body = body[: len(body) // 2]
+        return body, headers
+
+    def _attempt(self, delivery: Delivery, at: float, generation: int) -> None:
+        if generation != self._generation:
+            return
+        number = len(delivery.attempts) + 1
+        body, headers = self._signed(delivery, int(at), number == 1)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self.sender is None or loop is None:
+            self._settle(delivery, number, at, SendResult(None, "no HTTP sender is running"), generation, final=True)
+            return
+        task = loop.create_task(self._send(delivery, number, at, body, headers, generation))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(
+        self, delivery: Delivery, number: int, at: float, body: bytes, headers: dict[str, str], generation: int
+    ) -> None:
+        assert self.sender is not None
+        result = await self.sender(delivery.url, body, headers, self.timeout)
+        self._settle(delivery, number, at, result, generation)
+
+    def _settle(
+        self, delivery: Delivery, number: int, at: float, result: SendResult, generation: int, final: bool = False
+    ) -> None:
+        if generation != self._generation:
+            return
+        if result.ok:
+            outcome = "delivered"
+        elif result.retryable(delivery.source == "openai") and not final and number <= len(delivery.backoff):
+            outcome = "retry"
+        else:
+            outcome = "failed"
+        attempt: dict[str, Any] = {
+            "attempt": number,
+            "time": at,
+            "status": result.status,
+            "error": result.error,
+            "outcome": outcome,
+        }
+        if number == 1 and delivery.corrupt is not None:
+            attempt["corrupt"] = delivery.corrupt
+        delivery.attempts.append(attempt)
+        delivery.state = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
+        delivery.due = None
+        if outcome == "retry":
+            self._schedule(delivery, at + delivery.backoff[number - 1])
+        self.ledger.save_deliveries([delivery.to_record()])
+        self._record(delivery, attempt)
+
+    def _record(self, delivery: Delivery, attempt: dict[str, Any]) -> None:
+        """One journal entry per attempt (or per dropped delivery)."""
+        self.backend.journal.add(
+            {
+                "kind": "webhook",
+                "event_id": delivery.event_id,
+                "webhook_id": delivery.message_id,
+                "type": delivery.event_type,
+                "batch_id": delivery.batch_id,
+                "url": delivery.url,
+                "source": delivery.source,
+                "dialect": delivery.dialect,
+                "copy": delivery.copy,
+                "rule": delivery.rule,
+                **attempt,
+            }
+        )
+
+    def in_flight(self) -> bool:
+        """Whether any attempt is waiting for its answer."""
+        return bool(self._tasks)
+
+    async def drain(self) -> None:
+        """Wait until no attempt is in flight (attempts that are due later stay scheduled)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
