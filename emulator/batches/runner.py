@@ -59,6 +59,15 @@ def error_body(status: int, error: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def foreign_url_error(endpoint: str, url: Any) -> dict[str, Any]:
+    """The answer to a line written for another endpoint than its batch's, in a dialect that accepts such lines."""
+    message = (
+        f"This batch sends every request to {endpoint}; this line's url {url} is not answered here. "
+        "Put requests for other endpoints in a batch of their own."
+    )
+    return {"error": {"message": message, "type": "invalid_request_error", "param": "url", "code": "invalid_url"}}
+
+
 def result_line(seed: int, batch_id: str, custom_id: str, status: int | None, body: Any, error: Any = None) -> bytes:
     """One output/error file line in the OpenAI format; ids depend only on (seed, batch id, custom_id)."""
     line_id, request_id = line_ids(seed, batch_id, custom_id)
@@ -82,6 +91,8 @@ def execute_line(
     model: FakeModel, endpoint: str, request: RequestLine, effect: LineEffect | None, created: int
 ) -> tuple[int, dict[str, Any], TokenUsage | None]:
     """The status, body and usage of one request line, after the scenario's effect."""
+    if request.url != endpoint:
+        return 400, foreign_url_error(endpoint, request.url), None
     if effect is not None and effect.status is not None and effect.status >= 300:
         return effect.status, error_body(effect.status, effect.error), None
     if effect is not None and effect.response is not None:
@@ -277,7 +288,11 @@ class LineRunner:
                     )
                 progress["cursor_offset"] = offset
                 progress["cursor_line"] = index + 1
-                if effect is None:
+                if effect is None and request.url != endpoint:
+                    flush()
+                    line = result_line(seed, batch_id, custom_id, 400, foreign_url_error(endpoint, request.url))
+                    self._settle(LineOutcome("error", "failed", line, None, None), request.line, custom_id)
+                elif effect is None:
                     finish = started + (index + 1) / rate  # the same arithmetic as slot_end()
                     result = respond(endpoint, request.body, custom_id=custom_id, created=int(finish))
                     status = result.status_code

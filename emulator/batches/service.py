@@ -315,6 +315,7 @@ class BatchesService:
             record["endpoint"],
             self.backend.config.limits.model_copy(update=record.get("limits") or {}),
             known_model=self.backend.model.knows_model,
+            foreign_urls=bool(record.get("lines_follow_endpoint")),
         )
         record["model"] = report.model
         if report.errors:

@@ -35,6 +35,7 @@ class Dialect:
     result_style: str = "openai"  # "openai" or "unwrapped" (the completion directly under `response`)
     sparse_create: bool = False  # Netmind's documented create answer
     native_files: bool = False  # Netmind's presigned-URL Files API next to the OpenAI-style one
+    lines_follow_endpoint: bool = False  # every line goes to the batch endpoint, whatever its own `url` says
     errors: ErrorEnvelope = OPENAI_ERRORS  # the shape of every error response on the dialect's routes
 
     def owns(self, record: Mapping[str, Any]) -> bool:
@@ -43,7 +44,10 @@ class Dialect:
     def record_fields(self, **more: Any) -> dict[str, Any]:
         """The fields of a batch record created through this dialect: its name (what `owns` reads) and the
         limits the engine validates its input with, plus `more`."""
-        return {"dialect": self.name, "limits": dict(self.limits), **more}
+        fields = {"dialect": self.name, "limits": dict(self.limits), **more}
+        if self.lines_follow_endpoint:
+            fields["lines_follow_endpoint"] = True
+        return fields
 
     def check_endpoint(self, endpoint: Any) -> str:
         if endpoint is None:

@@ -49,6 +49,14 @@ NETMIND = Dialect(
     sparse_create=True,
     native_files=True,
 )
+NERIF = Dialect(
+    name="nerif",
+    title="Nerif",
+    prefix="/nerif/v1",
+    root="/v1",
+    endpoints=("/v1/chat/completions", "/v1/embeddings", "/v1/completions"),
+    lines_follow_endpoint=True,
+)
 ANTHROPIC = Dialect(
     name="anthropic",
     title="Anthropic Message Batches",
@@ -71,6 +79,6 @@ MISTRAL = Dialect(
     errors=MISTRAL_ERRORS,
 )
 
-COMPATIBLE = (GROQ, NEBIUS, INFERENCE_NET, NETMIND)
+COMPATIBLE = (GROQ, NEBIUS, INFERENCE_NET, NETMIND, NERIF)
 DIALECTS = {d.name: d for d in (*COMPATIBLE, ANTHROPIC, MISTRAL)}
 DIALECT_NAMES = tuple(DIALECTS)
