@@ -24,7 +24,6 @@ from emulator.testing.handle import (
     AdminError,
     EmulatorConnection,
     EmulatorHandle,
-    InProcessConnection,
     ScenarioSpec,
     format_handler_errors,
 )
@@ -157,6 +156,7 @@ def batch_emulator_server(
         yield EmulatorConnection(url)
         return
     from emulator.server import ThreadedEmulator
+    from emulator.testing.in_process import InProcessConnection
 
     server = ThreadedEmulator(batch_emulator_config).start()
     try:

@@ -23,12 +23,12 @@ from pydantic_core import ErrorDetails
 
 from emulator.config import Timing
 from emulator.engine.errors import InvalidRequest
+from emulator.scenario import SCENARIO_SUFFIXES
 from emulator.scenario.engine import ScenarioEngine
 from emulator.scenario.schema import NAME_PATTERN, Scenario
 
 ADMIN_SOURCE = "<admin>"
 DEFAULT_NAME = "happy_path"
-SUFFIXES = (".yaml", ".yml", ".json")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*")
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
@@ -249,7 +249,7 @@ class ScenarioRegistry:
         directory = (bundled_dir or bundled_directory()) if bundled else None
         if directory is not None:
             for file in sorted(directory.iterdir()):
-                if file.suffix in SUFFIXES:
+                if file.suffix in SCENARIO_SUFFIXES:
                     self._files[file.stem] = file
                     self._sources[file.stem] = "bundled"
 
@@ -321,7 +321,7 @@ class ScenarioRegistry:
             return self.load_file(spec)
         if spec in self:
             return self.get(spec)
-        if "\n" not in spec and Path(spec).suffix in SUFFIXES and Path(spec).is_file():
+        if "\n" not in spec and Path(spec).suffix in SCENARIO_SUFFIXES and Path(spec).is_file():
             return self.load_file(spec)
         if "\n" in spec or spec.lstrip().startswith("{"):
             return parse_document(spec)

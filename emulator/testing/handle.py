@@ -1,48 +1,46 @@
 """The object the `batch_emulator` fixture hands to a test: clients, clock control, scenarios, the request
 journal and inspection.
 
-Two ways to reach the emulator sit behind one interface: `EmulatorConnection` talks to the admin API over
-HTTP (works with any running server, e.g. one given with `--batch-emulator-url`), and `InProcessConnection`
-runs the same operations directly on the loop of a server started in this process (no HTTP round trip).
+The handle reaches the emulator through a connection (emulator/testing/connection.py: over HTTP;
+emulator/testing/in_process.py: on a server of this process) and reads the journal as a `RequestLog`
+(emulator/testing/request_log.py). `InProcessConnection` loads the whole emulator, so this module hands it out
+on first use only.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-import json
 import ssl
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from emulator.engine.clock import ClockError, parse_time
-from emulator.engine.errors import EmulatorError, InvalidRequest, NotFound
+from emulator.testing.connection import AdminError, EmulatorConnection, ScenarioSpec
+from emulator.testing.request_log import RequestLog
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-    from emulator.backend import Backend
-    from emulator.server import ThreadedEmulator
+__all__ = [
+    "DEFAULT_API_KEY",
+    "DEFAULT_MANUAL_START",
+    "AdminError",
+    "EmulatorConnection",
+    "EmulatorHandle",
+    "RequestLog",
+    "ScenarioSpec",
+    "format_handler_errors",
+]
 
-T = TypeVar("T")
 DEFAULT_API_KEY = "sk-batch-emulator-test"
 DEFAULT_MANUAL_START = "2026-01-01T00:00:00Z"
-SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
-ScenarioSpec = str | Path | Mapping[str, Any]
 
 
-class AdminError(RuntimeError):
-    """The emulator refused an admin operation (`status` and `body` as the admin API answers them)."""
+def __getattr__(name: str) -> Any:
+    """`InProcessConnection`, imported when first asked for (it loads the whole emulator)."""
+    if name == "InProcessConnection":
+        from emulator.testing.in_process import InProcessConnection
 
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(f"admin API answered {status}: {body}")
-        self.status = status
-        self.body = body
+        return InProcessConnection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
@@ -58,281 +56,6 @@ def _client_options(handle: EmulatorHandle, kwargs: dict[str, Any], http_client:
     if "http_client" not in kwargs:
         kwargs["http_client"] = http_client(verify=_ssl_context())
     return kwargs
-
-
-def _scenario_path(scenario: ScenarioSpec) -> Path | None:
-    """The file a scenario spec names, if it names one (a Path, or a string ending in .yaml/.yml/.json)."""
-    if isinstance(scenario, Path) or (isinstance(scenario, str) and scenario.endswith(SCENARIO_SUFFIXES)):
-        return Path(scenario)
-    return None
-
-
-def _scenario_document(scenario: ScenarioSpec) -> dict[str, Any]:
-    if not isinstance(scenario, Mapping):
-        raise TypeError(f"a scenario is a name, a path or a mapping, not {type(scenario).__name__}")
-    return dict(scenario)
-
-
-class EmulatorConnection:
-    """A running emulator reached through its admin API over HTTP."""
-
-    server: ThreadedEmulator | None = None
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-        if self.url.endswith("/v1"):
-            self.url = self.url[:-3]
-
-    def admin(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
-        """One admin API call (`path` below `/_emulator`); AdminError on an error status."""
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            payload = exc.read()
-            try:
-                parsed = json.loads(payload)
-            except ValueError:
-                parsed = payload.decode(errors="replace")
-            raise AdminError(exc.code, parsed) from None
-
-    # -- the operations the handle needs (overridden by InProcessConnection) ---------------------
-
-    def clock(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin("GET", "/clock")
-        return result
-
-    def advance(self, seconds: float) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin("POST", "/clock/advance", {"seconds": seconds})
-        return result
-
-    def set_time(self, when: float | str) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin("POST", "/clock/set", {"now": when})
-        return result
-
-    def run_until_idle(self, max_seconds: float | None) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin(
-            "POST", "/clock/run-until-idle", {} if max_seconds is None else {"max_seconds": max_seconds}
-        )
-        return result
-
-    def reset(self, options: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin("POST", "/reset", options)
-        return result
-
-    def use_scenario(self, scenario: ScenarioSpec) -> dict[str, Any]:
-        path = _scenario_path(scenario)
-        if path is not None:
-            result: dict[str, Any] = self.admin("PUT", "/scenario", raw=path.read_bytes())
-        elif isinstance(scenario, str):
-            result = self.admin("PUT", "/scenario", {"name": scenario})
-        else:
-            result = self.admin("PUT", "/scenario", _scenario_document(scenario))
-        return result
-
-    def journal(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.admin("GET", "/requests")["data"]
-        return result
-
-    def clear_journal(self) -> None:
-        self.admin("DELETE", "/requests")
-
-    def batch(self, batch_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin("GET", f"/batches/{batch_id}")
-        return result
-
-    def file(self, file_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin("GET", f"/files/{file_id}")
-        return result
-
-    def handler_errors(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.admin("GET", "/handler-errors")["data"]
-        return result
-
-
-class InProcessConnection(EmulatorConnection):
-    """A `ThreadedEmulator` of this process: operations run on its loop directly, with the admin API's results
-    and errors (a bug inside the emulator raises with its own traceback). `admin()` still uses HTTP."""
-
-    def __init__(self, server: ThreadedEmulator) -> None:
-        super().__init__(server.url)
-        self.server = server
-        self._backend: Backend = server.backend
-
-    def _run(self, fn: Callable[[Backend], T]) -> T:
-        backend = self._backend
-        assert self.server is not None
-        try:
-            return self.server.call(lambda: fn(backend))
-        except EmulatorError as exc:
-            raise AdminError(exc.status, exc.body()) from None
-        except ClockError as exc:
-            raise AdminError(400, InvalidRequest(str(exc)).body()) from None
-
-    @staticmethod
-    def _copy(data: Any) -> Any:
-        """What the admin API would have sent: a JSON copy, never the live records."""
-        return orjson.loads(orjson.dumps(data))
-
-    def clock(self) -> dict[str, Any]:
-        return self._run(lambda b: b.clock_state())
-
-    def _moved(self, backend: Backend, ran: int) -> dict[str, Any]:
-        return {**backend.clock_state(), "transitions": ran}
-
-    def advance(self, seconds: float) -> dict[str, Any]:
-        return self._run(lambda b: self._moved(b, b.advance(seconds)))
-
-    def set_time(self, when: float | str) -> dict[str, Any]:
-        return self._run(lambda b: self._moved(b, b.set_time(parse_time(when))))
-
-    def run_until_idle(self, max_seconds: float | None) -> dict[str, Any]:
-        if max_seconds is not None and max_seconds < 0:
-            raise AdminError(400, InvalidRequest("'max_seconds' must be a non-negative number.").body())
-        return self._run(
-            lambda b: self._moved(b, b.run_until_idle() if max_seconds is None else b.run_until_idle(max_seconds))
-        )
-
-    def reset(self, options: dict[str, Any]) -> dict[str, Any]:
-        clock = options.get("clock")
-        if clock not in (None, "manual", "real"):
-            raise AdminError(400, InvalidRequest("'clock' must be 'manual' or 'real'.", param="clock").body())
-        seed = options.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise AdminError(400, InvalidRequest("'seed' must be an integer.", param="seed").body())
-        start = options.get("start_time")
-
-        def reset(backend: Backend) -> dict[str, Any]:
-            backend.reset(start_time=None if start is None else parse_time(start), seed=seed, clock_mode=clock)
-            return {"status": "reset", **backend.clock_state()}
-
-        return self._run(reset)
-
-    def use_scenario(self, scenario: ScenarioSpec) -> dict[str, Any]:
-        def activate(backend: Backend) -> dict[str, Any]:
-            registry = backend.scenarios
-            path = _scenario_path(scenario)
-            document = None if path is not None or isinstance(scenario, str) else _scenario_document(scenario)
-            if path is not None:
-                name = registry.load_file(path).name
-            elif isinstance(scenario, str):
-                name = scenario
-            elif document is not None and set(document) == {"name"}:
-                name = str(document["name"])
-            else:
-                name = registry.register(registry.parse_document(document or {})).name
-            engine = registry.engine(name)
-            engine.reset()
-            backend.use_scenario(engine)
-            result: dict[str, Any] = engine.scenario.model_dump(mode="json", exclude_none=True)
-            return result
-
-        return self._run(activate)
-
-    def journal(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._run(lambda b: self._copy(b.journal.entries()))
-        return result
-
-    def clear_journal(self) -> None:
-        self._run(lambda b: b.journal.clear())
-
-    def batch(self, batch_id: str) -> dict[str, Any]:
-        def inspect(backend: Backend) -> dict[str, Any]:
-            record = backend.store.get("batches", batch_id)
-            if record is None:
-                raise NotFound(f"No batch found with id '{batch_id}'.")
-            backend.batches.sync(record)
-            result: dict[str, Any] = self._copy(record)
-            return result
-
-        return self._run(inspect)
-
-    def file(self, file_id: str) -> dict[str, Any]:
-        def inspect(backend: Backend) -> dict[str, Any]:
-            record = backend.store.get("files", file_id)
-            if record is None:
-                raise NotFound(f"No such File object: {file_id}")
-            result: dict[str, Any] = self._copy(record)
-            return result
-
-        return self._run(inspect)
-
-    def handler_errors(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._run(lambda b: self._copy(b.handler_errors))
-        return result
-
-
-class RequestLog:
-    """A snapshot of the request journal, with helpers to assert what a client did.
-
-    HTTP entries are dicts with `method`, `path`, `query`, `status`, `time` (virtual), `headers` (user-agent,
-    x-stainless-retry-count, ...), `rule` (the scenario rule that fired, or None) and `request_id`. Paths are
-    globs in the helpers: `"/v1/batches/*"`.
-    """
-
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
-        self.entries = entries
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        return self.entries[index]
-
-    def http(self) -> list[dict[str, Any]]:
-        """Entries for HTTP requests (not batch or line rule records)."""
-        return [e for e in self.entries if "method" in e]
-
-    def matching(
-        self, method: str | None = None, path: str | None = None, status: int | None = None
-    ) -> list[dict[str, Any]]:
-        """HTTP entries by method, path glob and status."""
-        return [
-            e
-            for e in self.http()
-            if (method is None or e["method"] == method.upper())
-            and (path is None or fnmatch.fnmatchcase(e["path"], path))
-            and (status is None or e["status"] == status)
-        ]
-
-    def count(self, method: str | None = None, path: str | None = None, status: int | None = None) -> int:
-        """How many HTTP requests match."""
-        return len(self.matching(method, path, status))
-
-    def polls(self, batch_id: str = "*") -> int:
-        """How many times the client retrieved this batch (any batch by default)."""
-        return self.count("GET", f"*/batches/{batch_id}")
-
-    def calls(self) -> list[str]:
-        """Each HTTP request as "METHOD /path", in order."""
-        return [f"{e['method']} {e['path']}" for e in self.http()]
-
-    def retries(self) -> list[dict[str, Any]]:
-        """Requests the openai SDK sent as a retry (x-stainless-retry-count above 0)."""
-        return [e for e in self.http() if int(e["headers"].get("x-stainless-retry-count") or 0) > 0]
-
-    def rules_fired(self) -> list[dict[str, Any]]:
-        """Every entry where a scenario rule fired (HTTP requests, batches and lines)."""
-        return [e for e in self.entries if e.get("rule")]
-
-    def assert_called(self, method: str, path: str, times: int | None = None) -> None:
-        """AssertionError (listing every request seen) unless `method path` was called (exactly `times`)."""
-        found = self.count(method, path)
-        if (times is None and found == 0) or (times is not None and found != times):
-            expected = "at least once" if times is None else f"{times} time(s)"
-            seen = "\n  ".join(self.calls()) or "(no requests)"
-            raise AssertionError(f"expected {method} {path} {expected}, saw {found}; requests were:\n  {seen}")
-
-    def assert_not_called(self, method: str, path: str) -> None:
-        """AssertionError (listing every request seen) if `method path` was called."""
-        self.assert_called(method, path, times=0)
 
 
 class EmulatorHandle:

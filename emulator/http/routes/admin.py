@@ -1,16 +1,16 @@
-"""/_emulator: health, clock control, reset, scenarios, the request journal, and read-only inspection."""
+"""/_emulator: health, clock control, reset, scenarios, the request journal, and read-only inspection.
+
+The operations live in emulator/admin.py; these handlers decode the request and send the answer as JSON."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-import yaml
 from aiohttp import web
 
-from emulator import __version__
-from emulator.engine.clock import ClockError, parse_time
-from emulator.engine.errors import InvalidRequest, NotFound
+from emulator import admin
+from emulator.engine.errors import InvalidRequest
 from emulator.http.responses import backend_of, json_response
 
 
@@ -27,135 +27,64 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _seconds(body: dict[str, Any]) -> float:
-    total = 0.0
-    for key, factor in (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400)):
-        value = body.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidRequest(f"'{key}' must be a number.", param=key)
-        total += float(value) * factor
-    if total < 0:
-        raise InvalidRequest("The clock cannot move backwards.", param="seconds")
-    return total
-
-
 async def health(request: web.Request) -> web.Response:
-    return json_response({"status": "ok", "version": __version__})
+    return json_response(admin.health())
 
 
 async def get_clock(request: web.Request) -> web.Response:
-    return json_response(backend_of(request).clock_state())
+    return json_response(admin.clock(backend_of(request)))
 
 
 async def advance_clock(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    try:
-        ran = backend.advance(_seconds(await _body(request)))
-    except ClockError as exc:
-        raise InvalidRequest(str(exc), param="seconds") from None
-    return json_response({**backend.clock_state(), "transitions": ran})
+    return json_response(admin.advance(backend_of(request), await _body(request)))
 
 
 async def set_clock(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    body = await _body(request)
-    if "now" not in body:
-        raise InvalidRequest("Missing required parameter: 'now'.", param="now", code="missing_required_parameter")
-    try:
-        ran = backend.set_time(parse_time(body["now"]))
-    except ClockError as exc:
-        raise InvalidRequest(str(exc), param="now") from None
-    return json_response({**backend.clock_state(), "transitions": ran})
+    return json_response(admin.set_clock(backend_of(request), await _body(request)))
 
 
 async def run_until_idle(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    body = await _body(request)
-    limit = body.get("max_seconds", 172_800)
-    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
-        raise InvalidRequest("'max_seconds' must be a non-negative number.", param="max_seconds")
-    ran = backend.run_until_idle(float(limit))
-    return json_response({**backend.clock_state(), "transitions": ran})
+    return json_response(admin.run_until_idle(backend_of(request), await _body(request)))
 
 
 async def reset(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    body = await _body(request)
-    start_time = body.get("start_time")
-    seed = body.get("seed")
-    clock = body.get("clock")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise InvalidRequest("'seed' must be an integer.", param="seed")
-    if clock is not None and clock not in ("manual", "real"):
-        raise InvalidRequest("'clock' must be 'manual' or 'real'.", param="clock")
-    try:
-        start = parse_time(start_time) if start_time is not None else None
-    except ClockError as exc:
-        raise InvalidRequest(str(exc), param="start_time") from None
-    backend.reset(start_time=start, seed=seed, clock_mode=clock)
-    return json_response({"status": "reset", **backend.clock_state()})
+    return json_response(admin.reset(backend_of(request), await _body(request)))
 
 
 async def get_scenario(request: web.Request) -> web.Response:
-    return json_response(backend_of(request).engine.scenario.model_dump(mode="json", exclude_none=True))
+    return json_response(admin.active_scenario(backend_of(request)))
 
 
 async def put_scenario(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    raw = await request.read()
-    try:
-        document = yaml.safe_load(raw.decode("utf-8")) if raw.strip() else None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"The scenario is not valid JSON or YAML: {exc}", param="scenario") from None
-    if isinstance(document, dict) and set(document) == {"name"}:
-        engine = backend.scenarios.engine(str(document["name"]))
-    else:
-        scenario = backend.scenarios.register(backend.scenarios.parse_document(raw, source="<admin>"))
-        engine = backend.scenarios.engine(scenario.name)
-    engine.reset()
-    backend.use_scenario(engine)
-    return json_response(engine.scenario.model_dump(mode="json", exclude_none=True))
+    return json_response(admin.use_scenario(backend_of(request), await request.read()))
 
 
 async def list_scenarios(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    return json_response({"active": backend.engine.scenario.name, "available": backend.scenarios.describe()})
+    return json_response(admin.scenarios(backend_of(request)))
 
 
 async def get_requests(request: web.Request) -> web.Response:
-    return json_response({"object": "list", "data": backend_of(request).journal.entries()})
+    return json_response(admin.requests(backend_of(request)))
 
 
 async def clear_requests(request: web.Request) -> web.Response:
-    backend_of(request).journal.clear()
-    return json_response({"object": "list", "data": []})
+    return json_response(admin.clear_requests(backend_of(request)))
 
 
 async def inspect_batch(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    record = backend.store.get("batches", request.match_info["batch_id"])
-    if record is None:
-        raise NotFound(f"No batch found with id '{request.match_info['batch_id']}'.")
-    backend.batches.sync(record)
-    return json_response(record)
+    return json_response(admin.batch(backend_of(request), request.match_info["batch_id"]))
 
 
 async def inspect_file(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    record = backend.store.get("files", request.match_info["file_id"])
-    if record is None:
-        raise NotFound(f"No such File object: {request.match_info['file_id']}")
-    return json_response(record)
+    return json_response(admin.file(backend_of(request), request.match_info["file_id"]))
 
 
 async def get_findings(request: web.Request) -> web.Response:
-    return json_response({"object": "list", "data": backend_of(request).client_findings()})
+    return json_response(admin.findings(backend_of(request)))
 
 
 async def handler_errors(request: web.Request) -> web.Response:
-    return json_response({"object": "list", "data": backend_of(request).handler_errors})
+    return json_response(admin.handler_errors(backend_of(request)))
 
 
 def setup_routes(app: web.Application, prefix: str = "/_emulator") -> None:

@@ -1,0 +1,93 @@
+"""`InProcessConnection`: the handle's operations run directly on the loop of a `ThreadedEmulator` of this
+process, through the same admin operations (emulator/admin.py) the `/_emulator` routes call: same results,
+same checks and messages, no HTTP round trip. A bug inside the emulator raises with its own traceback.
+
+Importing this module loads the whole emulator; the pytest plugin imports it only when it starts a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+
+from emulator import admin
+from emulator.engine.errors import EmulatorError
+from emulator.testing.connection import (
+    AdminError,
+    EmulatorConnection,
+    ScenarioSpec,
+    scenario_document,
+    scenario_path,
+)
+
+if TYPE_CHECKING:
+    from emulator.backend import Backend
+    from emulator.server import ThreadedEmulator
+
+T = TypeVar("T")
+
+
+def _json_copy(data: T) -> T:
+    """What the admin API would have sent: a JSON copy, never the live records."""
+    copied: T = orjson.loads(orjson.dumps(data))
+    return copied
+
+
+class InProcessConnection(EmulatorConnection):
+    """A `ThreadedEmulator` of this process, driven on its own loop. `admin()` still uses HTTP."""
+
+    def __init__(self, server: ThreadedEmulator) -> None:
+        super().__init__(server.url)
+        self.server = server
+        self._backend: Backend = server.backend
+
+    def _run(self, operation: Callable[[Backend], T]) -> T:
+        """Run an admin operation on the server's loop; its error as the admin API's AdminError."""
+        backend = self._backend
+        assert self.server is not None
+        try:
+            return self.server.call(lambda: _json_copy(operation(backend)))
+        except EmulatorError as exc:
+            raise AdminError(exc.status, exc.body()) from None
+
+    def clock(self) -> dict[str, Any]:
+        return self._run(admin.clock)
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        return self._run(lambda backend: admin.advance(backend, {"seconds": seconds}))
+
+    def set_time(self, when: float | str) -> dict[str, Any]:
+        return self._run(lambda backend: admin.set_clock(backend, {"now": when}))
+
+    def run_until_idle(self, max_seconds: float | None) -> dict[str, Any]:
+        body = {} if max_seconds is None else {"max_seconds": max_seconds}
+        return self._run(lambda backend: admin.run_until_idle(backend, body))
+
+    def reset(self, options: dict[str, Any]) -> dict[str, Any]:
+        return self._run(lambda backend: admin.reset(backend, options))
+
+    def use_scenario(self, scenario: ScenarioSpec) -> dict[str, Any]:
+        path = scenario_path(scenario)
+        if path is not None:
+            return self._run(lambda backend: admin.use_scenario_file(backend, path))
+        document = {"name": scenario} if isinstance(scenario, str) else scenario_document(scenario)
+        return self._run(lambda backend: admin.use_scenario(backend, document))
+
+    def journal(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._run(admin.requests)["data"]
+        return result
+
+    def clear_journal(self) -> None:
+        self._run(admin.clear_requests)
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        return self._run(lambda backend: admin.batch(backend, batch_id))
+
+    def file(self, file_id: str) -> dict[str, Any]:
+        return self._run(lambda backend: admin.file(backend, file_id))
+
+    def handler_errors(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._run(admin.handler_errors)["data"]
+        return result
