@@ -169,11 +169,10 @@ def clear_requests(backend: Backend) -> dict[str, Any]:
 
 def batch(backend: Backend, batch_id: str) -> dict[str, Any]:
     """The full record of a batch, due transitions applied."""
-    record = backend.store.get("batches", batch_id)
+    record = backend.batches.inspect(batch_id)
     if record is None:
         raise NotFound(MSG_NO_SUCH_BATCH.format(id=batch_id))
-    backend.batches.sync(record)
-    return record
+    return dict(record)
 
 
 def file(backend: Backend, file_id: str) -> dict[str, Any]:

@@ -7,12 +7,13 @@ synchronous and runs on one thread, so nothing here needs a lock.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import Any
 
 from emulator.batches.client_findings import client_findings
+from emulator.batches.events import BatchEvents
 from emulator.batches.service import BatchesService
 from emulator.config import EmulatorConfig
+from emulator.dialects.openai.wire import batch_wire
 from emulator.engine.clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
 from emulator.engine.ids import IdFactory
 from emulator.engine.journal import Journal
@@ -22,6 +23,7 @@ from emulator.fake_model import FakeModel
 from emulator.files.service import FilesService
 from emulator.files.uploads import UploadsService
 from emulator.scenario.registry import ScenarioEngine, ScenarioRegistry
+from emulator.scenario.selection import ScenarioSelection
 from emulator.videos.service import VideosService
 from emulator.webhooks.service import WebhookService
 
@@ -30,30 +32,71 @@ META = "meta"
 
 
 class Backend:
+    """The composition root: every part is built here, in dependency order, from the parts it uses."""
+
     def __init__(self, config: EmulatorConfig | None = None, clock: Clock | None = None) -> None:
-        self.config = config or EmulatorConfig()
-        self.clock = SwitchableClock(clock or make_clock(self.config.clock, self.config.start_time, self.config.speed))
+        self.config = config = config or EmulatorConfig()
+        self.clock = SwitchableClock(clock or make_clock(config.clock, config.start_time, config.speed))
         self._start = self.clock.now()
-        self.seed = self.config.seed
-        self.ids = IdFactory(self.seed)
+        self.ids = IdFactory(config.seed)
         self.scheduler = Scheduler()
-        self.store, self.blobs, self._temp_root = open_storage(self.config.data_dir)
+        self.store, self.blobs, self._temp_root = open_storage(config.data_dir)
         self.journal = Journal()
         self.handler_errors: list[dict[str, Any]] = []
-        self.scenarios = ScenarioRegistry(base_timing=self.config.timing)
-        loaded = [self.scenarios.load_file(Path(path)) for path in self.config.scenario_files]
-        self._startup_scenario = loaded[0].name if loaded else self.scenarios.default().name
-        self.engine = self.scenarios.engine(self._startup_scenario)
-        self.model = FakeModel(self.seed, self.config.models, self.config.embedding_dimensions)
-        self.files = FilesService(self.store, self.blobs, self.clock, self.ids, self.config.limits)
-        self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, self.config.limits, self.files)
-        self.batches = BatchesService(self)
-        self.videos = VideosService(self)
-        self.webhooks = WebhookService(self)
+        self.scenarios_in_force = ScenarioSelection(config.scenario_files, config.timing)
+        self.model = FakeModel(config.seed, config.models, config.embedding_dimensions)
+        self.batch_events = BatchEvents()
+        self.files = FilesService(self.store, self.blobs, self.clock, self.ids, config.limits)
+        self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, config.limits, self.files)
+        self.batches = BatchesService(
+            self.store,
+            self.blobs,
+            self.clock,
+            self.ids,
+            self.scheduler,
+            self.files,
+            self.model,
+            self.scenarios_in_force,
+            self.journal,
+            self.batch_events,
+            limits=config.limits,
+            timing=config.timing,
+            unknown_input_file=config.unknown_input_file,
+            handler_errors=self.handler_errors,
+        )
+        self.videos = VideosService(self.store, self.clock, self.ids, self.model, self.scenarios_in_force, self.journal)
+        self.webhooks = WebhookService(
+            self.store,
+            self.clock,
+            self.ids,
+            self.scheduler,
+            self.scenarios_in_force,
+            self.journal,
+            self.batch_events,
+            batch_wire,
+            urls=config.webhook_urls,
+            secret=config.webhook_secret,
+            config_seed=config.seed,
+            timeout=config.webhook_timeout,
+        )
         self._restore_meta()
         self.clock.on_change = self._save_clock
         self.ids.on_change = self._save_ids
         self.batches.restore()
+
+    @property
+    def seed(self) -> int:
+        """The seed of this run (the configured one, or the one a reset gave)."""
+        return self.ids.seed
+
+    @property
+    def scenarios(self) -> ScenarioRegistry:
+        return self.scenarios_in_force.registry
+
+    @property
+    def engine(self) -> ScenarioEngine:
+        """The engine of the active scenario."""
+        return self.scenarios_in_force.active
 
     # -- what a restart needs besides records -------------------------------------------------
 
@@ -138,9 +181,8 @@ class Backend:
         """
         seed = self.config.seed if seed is None else seed
         if seed != self.seed:
-            self.seed = seed
             self.ids.seed = seed
-            self.model = FakeModel(seed, self.config.models, self.config.embedding_dimensions)
+            self.model.reseed(seed)
         mode = clock_mode or self.config.clock
         if start_time is None:
             start_time = self._start if mode == "manual" else self.config.start_time
@@ -151,15 +193,11 @@ class Backend:
         self.journal.clear()
         self.handler_errors.clear()
         self.ids.reset()
-        self.scenarios = ScenarioRegistry(base_timing=self.config.timing)
-        for path in self.config.scenario_files:
-            self.scenarios.load_file(Path(path))
-        self.engine = self.scenarios.engine(self._startup_scenario)
-        self.batches.reset()
+        self.scenarios_in_force.reset()
         self.webhooks.reset()
 
     def use_scenario(self, engine: ScenarioEngine) -> None:
-        self.engine = engine
+        self.scenarios_in_force.use(engine)
 
     def close(self) -> None:
         self.store.close()

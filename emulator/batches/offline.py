@@ -11,8 +11,10 @@ from pathlib import Path
 import orjson
 
 from emulator.backend import Backend
+from emulator.batches.endpoints import BATCH_ENDPOINTS
 from emulator.batches.input import LineError
 from emulator.config import EmulatorConfig, Limits, Timing
+from emulator.engine.params import one_of
 
 COPY_CHUNK = 1024 * 1024
 OFFLINE_RATE = 10_000.0
@@ -76,9 +78,8 @@ def run_offline(
             while chunk := source.read(COPY_CHUNK):
                 pending.write(chunk)
         file = backend.files.finish(pending)
-        batch = backend.batches.create(
-            {"input_file_id": file["id"], "endpoint": endpoint or _first_url(path), "completion_window": "24h"}, None
-        )
+        target = one_of(endpoint or _first_url(path), "endpoint", BATCH_ENDPOINTS)
+        batch = backend.batches.create(input_file_id=file["id"], endpoint=target, owner=None)
         backend.advance(0)
         if on_progress is not None:
             _step_with_progress(backend, batch["id"], on_progress)
@@ -88,7 +89,9 @@ def run_offline(
             record["status"], record["request_counts"]["completed"], record["request_counts"]["failed"]
         )
         if record["status"] == "failed":
-            summary.errors = [LineError(e["code"], e["message"], e["param"], e["line"]) for e in record["errors"]]
+            summary.errors = [
+                LineError(e["code"] or "", e["message"] or "", e["param"], e["line"]) for e in record["errors"] or []
+            ]
             return summary
         _copy_out(backend, record.get("output_file_id"), output)
         if errors_path is not None:

@@ -18,6 +18,7 @@ from typing import IO, Any
 import orjson
 
 from emulator.batches.input import RequestLine, iter_request_lines
+from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
 from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
 from emulator.scenario.registry import LineEffect, ScenarioEngine
 
@@ -40,8 +41,8 @@ WRITE_BLOCK = 256  # output lines gathered before one write
 class LineOutcome:
     """One executed line: where it goes, how it counts, and its usage."""
 
-    target: str  # "output", "error" or "none"
-    counts_as: str  # "completed" or "failed"
+    target: LineTarget
+    counts_as: CountsAs
     line_bytes: bytes
     usage: TokenUsage | None
     rule: str | None
@@ -121,10 +122,12 @@ def outcome_for(
         return LineOutcome("error", effect.count_as or "completed", line, None, rule)
     status, body, usage = execute_line(model, endpoint, request, effect, created)
     ok = 200 <= status < 300
-    target = "output" if ok else "error"
+    target: LineTarget = "output" if ok else "error"
     if effect is not None and effect.omit:
         target = "none"
-    counts = (effect.count_as if effect is not None and effect.count_as else None) or ("completed" if ok else "failed")
+    counts: CountsAs = (effect.count_as if effect is not None and effect.count_as else None) or (
+        "completed" if ok else "failed"
+    )
     return LineOutcome(target, counts, result_line(seed, batch_id, request.custom_id, status, body), usage, rule)
 
 
@@ -161,7 +164,7 @@ def truncate_to(path: Path, size: int) -> None:
             handle.truncate(size)
 
 
-def slots_finished(record: Mapping[str, Any], at: float) -> int:
+def slots_finished(record: BatchRecord, at: float) -> int:
     """How many lines' regular slots have ended by `at`."""
     started = record.get("in_progress_at")
     if started is None:
@@ -177,10 +180,10 @@ def slots_finished(record: Mapping[str, Any], at: float) -> int:
     return count
 
 
-def slot_end(record: Mapping[str, Any], index: int) -> float:
+def slot_end(record: BatchRecord, index: int) -> float:
     """When line `index` (0-based) finishes without extra time."""
     rate = float(record["plan"]["timing"]["requests_per_second"])
-    return float(record["in_progress_at"]) + (index + 1) / rate
+    return float(record["in_progress_at"] or 0) + (index + 1) / rate
 
 
 class LineRunner:
@@ -188,7 +191,7 @@ class LineRunner:
 
     def __init__(
         self,
-        record: dict[str, Any],
+        record: BatchRecord,
         input_path: Path,
         work: WorkFiles,
         model: FakeModel,
@@ -244,7 +247,7 @@ class LineRunner:
         progress = record["progress"]
         counts = record["request_counts"]
         usage = record["usage"]
-        started = float(record["in_progress_at"])
+        started = float(record["in_progress_at"] or 0)
         rate = float(record["plan"]["timing"]["requests_per_second"])
         endpoint = record["endpoint"]
         batch_id = record["id"]
@@ -330,18 +333,17 @@ class LineRunner:
         if effect.extra_seconds > 0:
             finish += effect.extra_seconds
             outcome = outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish))
-            progress["delayed"].append(
-                [
-                    finish,
-                    request.line,
-                    request.custom_id,
-                    outcome.target,
-                    outcome.counts_as,
-                    outcome.line_bytes.decode(),
-                    _usage_list(outcome.usage),
-                    outcome.rule,
-                ]
-            )
+            delayed: DelayedLine = {
+                "finish": finish,
+                "line": request.line,
+                "custom_id": request.custom_id,
+                "target": outcome.target,
+                "counts_as": outcome.counts_as,
+                "text": outcome.line_bytes.decode(),
+                "usage": _usage_list(outcome.usage),
+                "rule": outcome.rule,
+            }
+            progress["delayed"].append(delayed)
             return
         self._settle(
             outcome_for(self.seed, record["id"], self.model, endpoint, request, effect, int(finish)),
@@ -353,22 +355,20 @@ class LineRunner:
         delayed = self.record["progress"]["delayed"]
         if not delayed:
             return
-        delayed.sort(key=lambda item: (item[0], item[1]))
-        while delayed and delayed[0][0] <= at + EPSILON:
-            _finish, line, custom_id, target, counts_as, text, usage, rule = delayed.pop(0)
-            outcome = LineOutcome(target, counts_as, text.encode(), _usage_from(usage), rule)
-            self._settle(outcome, line, custom_id)
-
-    def next_delayed(self) -> float | None:
-        delayed = self.record["progress"]["delayed"]
-        return min(item[0] for item in delayed) if delayed else None
+        delayed.sort(key=lambda item: (item["finish"], item["line"]))
+        while delayed and delayed[0]["finish"] <= at + EPSILON:
+            item = delayed.pop(0)
+            outcome = LineOutcome(
+                item["target"], item["counts_as"], item["text"].encode(), _usage_from(item["usage"]), item["rule"]
+            )
+            self._settle(outcome, item["line"], item["custom_id"])
 
     def expire_rest(self) -> int:
         """Write every unfinished line to the error file as batch_expired; returns how many."""
         record = self.record
         count = 0
-        for _, _line, custom_id, *_ in sorted(record["progress"]["delayed"], key=lambda item: item[1]):
-            self._write_expired(custom_id)
+        for item in sorted(record["progress"]["delayed"], key=lambda item: item["line"]):
+            self._write_expired(item["custom_id"])
             count += 1
         record["progress"]["delayed"] = []
         total = int(record["request_counts"]["total"])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-TERMINAL = frozenset({"failed", "completed", "expired", "cancelled"})
-CANCELLABLE = frozenset({"validating", "in_progress", "finalizing"})
-ACTIVE = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
+from emulator.batches.records import BatchEvent, BatchRecord, BatchStatus
 
-TRANSITIONS: dict[tuple[str, str], str] = {
+TERMINAL: frozenset[BatchStatus] = frozenset({"failed", "completed", "expired", "cancelled"})
+CANCELLABLE: frozenset[BatchStatus] = frozenset({"validating", "in_progress", "finalizing"})
+ACTIVE: frozenset[BatchStatus] = frozenset({"validating", "in_progress", "finalizing", "cancelling"})
+
+TRANSITIONS: dict[tuple[BatchStatus, BatchEvent], BatchStatus] = {
     ("validating", "validated"): "in_progress",
     ("validating", "invalid"): "failed",
     ("in_progress", "invalid"): "failed",
@@ -23,7 +25,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("finalizing", "deadline"): "expired",
 }
 
-STAMP: dict[str, str] = {
+STAMP: dict[BatchStatus, str] = {
     "in_progress": "in_progress_at",
     "failed": "failed_at",
     "finalizing": "finalizing_at",
@@ -38,11 +40,17 @@ class InvalidTransition(RuntimeError):
     """An event that the batch's status does not allow: a bug, never a client error."""
 
 
-def apply(record: dict[str, Any], event: str, at: float) -> dict[str, Any]:
+def stamp(record: BatchRecord, status: BatchStatus) -> int | None:
+    """When the batch entered `status` (None if it has not, or for `validating`, which has no timestamp)."""
+    field = STAMP.get(status)
+    return None if field is None else cast("int | None", cast("dict[str, Any]", record)[field])
+
+
+def apply(record: BatchRecord, event: BatchEvent, at: float) -> BatchRecord:
     """Move `record` (in place) by `event` at time `at`; returns it."""
     target = TRANSITIONS.get((record["status"], event))
     if target is None:
         raise InvalidTransition(f"batch {record['id']}: no '{event}' transition from '{record['status']}'")
     record["status"] = target
-    record[STAMP[target]] = int(at)
+    cast("dict[str, Any]", record)[STAMP[target]] = int(at)  # STAMP names one of the record's timestamp fields
     return record

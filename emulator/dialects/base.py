@@ -41,13 +41,13 @@ class Dialect:
     def owns(self, record: Mapping[str, Any]) -> bool:
         return bool(record.get("dialect", "openai") == self.name)
 
-    def record_fields(self, **more: Any) -> dict[str, Any]:
-        """The fields of a batch record created through this dialect: its name (what `owns` reads) and the
-        limits the engine validates its input with, plus `more`."""
-        fields = {"dialect": self.name, "limits": dict(self.limits), **more}
+    def create_arguments(self) -> dict[str, Any]:
+        """What every batch created through this dialect gives `BatchesService.create`: its name (what `owns`
+        reads), the limits its input is validated with, and whether its lines all go to the batch endpoint."""
+        arguments: dict[str, Any] = {"dialect": self.name, "limits": dict(self.limits)}
         if self.lines_follow_endpoint:
-            fields["lines_follow_endpoint"] = True
-        return fields
+            arguments["lines_follow_endpoint"] = True
+        return arguments
 
     def check_endpoint(self, endpoint: Any) -> str:
         if endpoint is None:

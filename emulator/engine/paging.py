@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+R = TypeVar("R", bound=Mapping[str, Any])
 
 
-def cursor_page(
-    records: Sequence[dict[str, Any]], *, limit: int, after: str | None
-) -> tuple[list[dict[str, Any]], bool]:
+def cursor_page(records: Sequence[R], *, limit: int, after: str | None) -> tuple[list[R], bool]:
     """Up to `limit` records following the one whose id is `after` (all of them without `after`; none when no
     record has that id), and whether more follow."""
     rest = list(records)

@@ -50,6 +50,10 @@ class FakeModel:
             rq.VIDEOS: answer_video,
         }
 
+    def reseed(self, seed: int) -> None:
+        """Answer from `seed` from now on (the same object, so every holder of it follows)."""
+        self.seed = seed
+
     def knows_model(self, name: str) -> bool:
         """Whether `name` is served; any name is when no model list was given."""
         return not self._known or name in self._known

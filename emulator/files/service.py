@@ -1,6 +1,6 @@
 """Files service: create (streamed), retrieve, list, delete, content, and expiry by the clock.
 
-A file record is a dict: id, bytes, created_at, filename, purpose, status, expires_at, owner.
+A file record is a `FileRecord` (id, bytes, created_at, filename, purpose, status, expires_at, owner).
 Its bytes are the blob of the same id. Expired files disappear the moment the clock reaches their `expires_at`.
 """
 
@@ -25,7 +25,9 @@ from emulator.engine.errors import (
 from emulator.engine.ids import IdFactory
 from emulator.engine.paging import cursor_page
 from emulator.engine.storage import BlobStore, BlobWriter, FinishedBytes, MetadataStore
+from emulator.engine.table import RecordTable
 from emulator.files.purposes import NOT_DOWNLOADABLE_PURPOSES, UPLOAD_PURPOSES
+from emulator.files.records import FileRecord
 
 KIND = "files"
 MAX_FILENAME_LENGTH = 512
@@ -79,6 +81,7 @@ def check_filename(filename: str, purpose: str) -> str:
 class FilesService:
     def __init__(self, store: MetadataStore, blobs: BlobStore, clock: Clock, ids: IdFactory, limits: Limits) -> None:
         self.store = store
+        self.table: RecordTable[FileRecord] = RecordTable(store, KIND)
         self.blobs = blobs
         self.clock = clock
         self.ids = ids
@@ -89,7 +92,7 @@ class FilesService:
         check_filename(filename, check_purpose(purpose))
         return PendingFile(filename, purpose, ttl, owner, self.blobs.writer(), self.limits.file_max_bytes)
 
-    def finish(self, pending: PendingFile) -> dict[str, Any]:
+    def finish(self, pending: PendingFile) -> FileRecord:
         ttl = pending.ttl
         if ttl is None and pending.purpose == "batch":
             ttl = self.limits.batch_file_default_ttl
@@ -106,12 +109,14 @@ class FilesService:
         ttl: int | None,
         owner: str | None,
         at: float | None = None,
-    ) -> dict[str, Any]:
-        """Turn finished bytes into a stored file (also used for batch results and completed uploads)."""
+        internal: bool = False,
+    ) -> FileRecord:
+        """Turn finished bytes into a stored file (also used for batch results and completed uploads). An
+        `internal` file is an input file written for a batch (dialect file listings leave it out)."""
         created = int(self.clock.now() if at is None else at)
         file_id = self.ids.file()
         writer.commit(file_id)
-        record: dict[str, Any] = {
+        record: FileRecord = {
             "id": file_id,
             "bytes": writer.size,
             "created_at": created,
@@ -121,10 +126,12 @@ class FilesService:
             "expires_at": created + ttl if ttl is not None else None,
             "owner": owner,
         }
-        self.store.put(KIND, file_id, record)
+        if internal:
+            record["internal"] = True
+        self.table.put(file_id, record)
         return record
 
-    def _alive(self, record: dict[str, Any], now: float) -> bool:
+    def _alive(self, record: FileRecord, now: float) -> bool:
         expires = record.get("expires_at")
         if expires is not None and expires <= now:
             self._remove(record["id"])
@@ -135,19 +142,19 @@ class FilesService:
         self.store.delete(KIND, file_id)
         self.blobs.delete(file_id)
 
-    def find(self, file_id: str, owner: str | None) -> dict[str, Any] | None:
-        record = self.store.get(KIND, file_id)
+    def find(self, file_id: str, owner: str | None) -> FileRecord | None:
+        record = self.table.get(file_id)
         if record is None or record.get("owner") != owner or not self._alive(record, self.clock.now()):
             return None
         return record
 
-    def get(self, file_id: str, owner: str | None) -> dict[str, Any]:
+    def get(self, file_id: str, owner: str | None) -> FileRecord:
         record = self.find(file_id, owner)
         if record is None:
             raise file_not_found(file_id)
         return record
 
-    def delete(self, file_id: str, owner: str | None) -> dict[str, Any]:
+    def delete(self, file_id: str, owner: str | None) -> FileRecord:
         record = self.get(file_id, owner)
         self._remove(file_id)
         return record
@@ -158,10 +165,10 @@ class FilesService:
             raise InvalidRequest(MSG_DOWNLOAD_FORBIDDEN.format(purpose=record["purpose"]))
         return self.blobs.path(file_id), int(record["bytes"])
 
-    def visible(self, owner: str | None, purpose: str | None = None) -> Iterator[dict[str, Any]]:
+    def visible(self, owner: str | None, purpose: str | None = None) -> Iterator[FileRecord]:
         """Live files of an owner in creation order."""
         now = self.clock.now()
-        for record in self.store.values(KIND):
+        for record in self.table.values():
             if record.get("owner") != owner or not self._alive(record, now):
                 continue
             if purpose is not None and record["purpose"] != purpose:
@@ -176,15 +183,11 @@ class FilesService:
         limit: int,
         order: str,
         after: str | None,
-        where: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> tuple[list[dict[str, Any]], bool]:
+        where: Callable[[FileRecord], bool] | None = None,
+    ) -> tuple[list[FileRecord], bool]:
         """An owner's live files (of `purpose`, and those `where` keeps, when given) in `order` of creation,
         after the file id `after`."""
         records = [r for r in self.visible(owner, purpose) if where is None or where(r)]
         if order == "desc":
             records.reverse()
         return cursor_page(records, limit=limit, after=after)
-
-    def purge_expired(self) -> int:
-        now = self.clock.now()
-        return sum(1 for record in self.store.values(KIND) if not self._alive(record, now))

@@ -1,7 +1,6 @@
 """Uploads service: a large file sent in parts, assembled on complete, expiring an hour after creation.
 
-Records: "uploads" (id, filename, purpose, bytes, mime_type, created_at, expires_at, status, ttl,
-file_id, owner) and "parts" (id, upload_id, created_at, size). A part's bytes are the blob of its id.
+Records: "uploads" (`UploadRecord`) and "parts" (`PartRecord`). A part's bytes are the blob of its id.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from emulator.engine.errors import InvalidRequest, upload_not_found
 from emulator.engine.ids import IdFactory
 from emulator.engine.params import as_int, as_string, expires_after, require
 from emulator.engine.storage import BlobStore, BlobWriter, MetadataStore
+from emulator.engine.table import RecordTable
+from emulator.files.records import PartRecord, UploadRecord
 from emulator.files.service import FilesService, check_filename, check_purpose
 
 UPLOADS = "uploads"
@@ -69,14 +70,15 @@ class UploadsService:
     def __init__(
         self, store: MetadataStore, blobs: BlobStore, clock: Clock, ids: IdFactory, limits: Limits, files: FilesService
     ) -> None:
-        self.store = store
+        self.uploads: RecordTable[UploadRecord] = RecordTable(store, UPLOADS)
+        self.parts: RecordTable[PartRecord] = RecordTable(store, PARTS)
         self.blobs = blobs
         self.clock = clock
         self.ids = ids
         self.limits = limits
         self.files = files
 
-    def create(self, body: dict[str, Any], owner: str | None) -> dict[str, Any]:
+    def create(self, body: dict[str, Any], owner: str | None) -> UploadRecord:
         filename = as_string(require(body, "filename"), "filename")
         purpose = check_purpose(as_string(require(body, "purpose"), "purpose"))
         size = as_int(require(body, "bytes"), "bytes")
@@ -92,7 +94,7 @@ class UploadsService:
             )
         check_mime_type(mime_type, purpose)
         now = int(self.clock.now())
-        record: dict[str, Any] = {
+        record: UploadRecord = {
             "id": self.ids.upload(),
             "filename": filename,
             "purpose": purpose,
@@ -105,20 +107,20 @@ class UploadsService:
             "file_id": None,
             "owner": owner,
         }
-        self.store.put(UPLOADS, record["id"], record)
+        self.uploads.put(record["id"], record)
         return record
 
-    def get(self, upload_id: str, owner: str | None) -> dict[str, Any]:
-        record = self.store.get(UPLOADS, upload_id)
+    def get(self, upload_id: str, owner: str | None) -> UploadRecord:
+        record = self.uploads.get(upload_id)
         if record is None or record.get("owner") != owner:
             raise upload_not_found(upload_id)
         if record["status"] == "pending" and record["expires_at"] <= self.clock.now():
             record = {**record, "status": "expired"}
-            self.store.put(UPLOADS, upload_id, record)
+            self.uploads.put(upload_id, record)
             self._drop_parts(upload_id)
         return record
 
-    def _pending(self, upload_id: str, owner: str | None, action: str) -> dict[str, Any]:
+    def _pending(self, upload_id: str, owner: str | None, action: str) -> UploadRecord:
         record = self.get(upload_id, owner)
         if record["status"] != "pending":
             raise InvalidRequest(
@@ -141,19 +143,24 @@ class UploadsService:
                 code="part_too_large",
             )
 
-    def finish_part(self, upload_id: str, owner: str | None, writer: BlobWriter) -> dict[str, Any]:
+    def finish_part(self, upload_id: str, owner: str | None, writer: BlobWriter) -> PartRecord:
         try:
             self._pending(upload_id, owner, "add a part to")
         except InvalidRequest:
             writer.abort()
             raise
         part_id = self.ids.part()
-        part = {"id": part_id, "upload_id": upload_id, "created_at": int(self.clock.now()), "size": writer.size}
+        part: PartRecord = {
+            "id": part_id,
+            "upload_id": upload_id,
+            "created_at": int(self.clock.now()),
+            "size": writer.size,
+        }
         writer.commit(part_id)
-        self.store.put(PARTS, part_id, part)
+        self.parts.put(part_id, part)
         return part
 
-    def complete(self, upload_id: str, body: dict[str, Any], owner: str | None) -> dict[str, Any]:
+    def complete(self, upload_id: str, body: dict[str, Any], owner: str | None) -> UploadRecord:
         record = self._pending(upload_id, owner, "complete")
         part_ids = require(body, "part_ids")
         if not isinstance(part_ids, list) or not all(isinstance(p, str) for p in part_ids):
@@ -165,7 +172,7 @@ class UploadsService:
             raise InvalidRequest("Invalid 'md5': expected a string.", param="md5", code="invalid_type")
         parts = []
         for part_id in part_ids:
-            part = self.store.get(PARTS, part_id)
+            part = self.parts.get(part_id)
             if part is None or part["upload_id"] != upload_id:
                 raise InvalidRequest(f"Part {part_id} does not belong to upload {upload_id}.", param="part_ids")
             parts.append(part)
@@ -191,19 +198,19 @@ class UploadsService:
             ttl = self.limits.batch_file_default_ttl
         file = self.files.add(writer, filename=record["filename"], purpose=record["purpose"], ttl=ttl, owner=owner)
         record = {**record, "status": "completed", "file_id": file["id"]}
-        self.store.put(UPLOADS, upload_id, record)
+        self.uploads.put(upload_id, record)
         self._drop_parts(upload_id)
         return record
 
-    def cancel(self, upload_id: str, owner: str | None) -> dict[str, Any]:
+    def cancel(self, upload_id: str, owner: str | None) -> UploadRecord:
         record = self._pending(upload_id, owner, "cancel")
         record = {**record, "status": "cancelled"}
-        self.store.put(UPLOADS, upload_id, record)
+        self.uploads.put(upload_id, record)
         self._drop_parts(upload_id)
         return record
 
     def _drop_parts(self, upload_id: str) -> None:
-        for part in self.store.values(PARTS):
+        for part in list(self.parts.values()):
             if part["upload_id"] == upload_id:
-                self.store.delete(PARTS, part["id"])
+                self.parts.delete(part["id"])
                 self.blobs.delete(part["id"])

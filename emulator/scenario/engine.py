@@ -22,7 +22,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from emulator.config import Timing
 from emulator.scenario.schema import (
@@ -219,7 +219,7 @@ class LineEffect:
     refusal: str | None = None
     status_code_zero: bool = False
     omit: bool = False
-    count_as: str | None = None
+    count_as: Literal["completed", "failed"] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,12 +241,17 @@ class ScenarioRegistry:
     ) -> None:
         """`base_timing` is handed to the engines `engine()` builds (default: `Timing()`)."""
         self.base_timing = base_timing
+        self._bundled_dir = (bundled_dir or bundled_directory()) if bundled else None
+        self.restart()
+
+    def restart(self) -> None:
+        """Back to the state just after construction: the bundled scenarios only, no engine built yet."""
         self._engines: dict[str, ScenarioEngine] = {}
         self._files: dict[str, Path] = {}
         self._scenarios: dict[str, Scenario] = {}
         self._sources: dict[str, str] = {}
         self._by_path: dict[Path, str] = {}
-        directory = (bundled_dir or bundled_directory()) if bundled else None
+        directory = self._bundled_dir
         if directory is not None:
             for file in sorted(directory.iterdir()):
                 if file.suffix in SCENARIO_SUFFIXES:

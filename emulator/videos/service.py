@@ -1,6 +1,6 @@
 """Videos service: video jobs that render by the clock, with retrieve, list, delete, remix and their assets.
 
-A video record is a dict: id, owner, created_at, model, prompt, seconds, size, remixed_from_video_id and the
+A video record is a `VideoRecord`: id, owner, created_at, model, prompt, seconds, size, remixed_from_video_id and the
 hex digest its assets are built from (the seed and the request body, or for a remix the source's digest and
 the new prompt). It never changes after create: the job's status, progress, completed_at and expires_at are
 a function of the clock (`video_state`), so a restarted server carries a job on where the clock left it and
@@ -17,24 +17,52 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, NotRequired, TypedDict
 
+from emulator.engine.clock import Clock
 from emulator.engine.errors import InvalidRequest, NotFound
+from emulator.engine.ids import IdFactory
+from emulator.engine.journal import Journal
 from emulator.engine.paging import cursor_page
 from emulator.engine.params import one_of
+from emulator.engine.storage import MetadataStore
+from emulator.engine.table import RecordTable
+from emulator.fake_model import FakeModel
 from emulator.fake_model.digest import content_digest, sub_digest
 from emulator.fake_model.media import VIDEO_LIFETIME_SECONDS
 from emulator.fake_model.validation.endpoints import MAX_VIDEO_PROMPT_LENGTH, VIDEOS
 from emulator.fake_model.validation.fields import require_text
 from emulator.fake_model.video_assets import VARIANTS, Asset, video_asset
-
-if TYPE_CHECKING:
-    from emulator.backend import Backend
+from emulator.scenario.selection import ScenarioSelection
 
 KIND = "videos"
 QUEUED_SECONDS = 1
 REMIX_FIELDS = frozenset({"prompt"})
 FINISHED = ("completed", "failed")
+
+
+class VideoFailure(TypedDict):
+    """How a scenario made the job end: the error it reports and the progress it stops at."""
+
+    code: str
+    message: str | None
+    at_progress: int
+
+
+class VideoRecord(TypedDict):
+    """A video job (kind "videos"); it never changes after create."""
+
+    id: str
+    owner: str | None
+    created_at: int
+    model: str
+    prompt: str
+    seconds: str
+    size: str
+    remixed_from_video_id: str | None
+    digest: str
+    render_seconds: NotRequired[float]
+    failure: NotRequired[VideoFailure]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +76,12 @@ class VideoState:
     error: dict[str, str] | None = None
 
 
-def render_seconds(record: Mapping[str, Any]) -> float:
+def render_seconds(record: VideoRecord) -> float:
     """How long the job renders: its `seconds`, plus what a scenario added."""
     return float(record.get("render_seconds", record["seconds"]))
 
 
-def ends_at(record: Mapping[str, Any]) -> float:
+def ends_at(record: VideoRecord) -> float:
     """When the job completes, or fails when a scenario says it does."""
     created, render = float(record["created_at"]), render_seconds(record)
     failure = record.get("failure")
@@ -62,7 +90,7 @@ def ends_at(record: Mapping[str, Any]) -> float:
     return created + max(QUEUED_SECONDS, render * int(failure["at_progress"]) / 100)
 
 
-def video_state(record: Mapping[str, Any], now: float) -> VideoState:
+def video_state(record: VideoRecord, now: float) -> VideoState:
     """The state of the job `record` at virtual time `now`."""
     created = int(record["created_at"])
     render = render_seconds(record)
@@ -99,24 +127,36 @@ def _remix_prompt(body: Any) -> str:
 
 
 class VideosService:
-    """The video jobs of every owner, kept in the backend's metadata store under the kind "videos"."""
+    """The video jobs of every owner, kept in the metadata store under the kind "videos"."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
+    def __init__(
+        self,
+        store: MetadataStore,
+        clock: Clock,
+        ids: IdFactory,
+        model: FakeModel,
+        scenarios: ScenarioSelection,
+        journal: Journal,
+    ) -> None:
+        self.table: RecordTable[VideoRecord] = RecordTable(store, KIND)
+        self.clock = clock
+        self.ids = ids
+        self.model = model
+        self.scenarios = scenarios
+        self.journal = journal
 
-    def create(self, body: Any, owner: str | None) -> dict[str, Any]:
+    def create(self, body: Any, owner: str | None) -> VideoRecord:
         """Validate a `POST /v1/videos` body as the fake model does and queue the job."""
-        backend = self.backend
-        created = int(backend.clock.now())
-        result = backend.model.respond(VIDEOS, body, created=created)
+        created = int(self.clock.now())
+        result = self.model.respond(VIDEOS, body, created=created)
         if not result.ok:
             raise result.error()
-        digest = content_digest(backend.model.seed, VIDEOS, body)
+        digest = content_digest(self.model.seed, VIDEOS, body)
         return self._add(result.body, owner, created, digest, remixed_from=None)
 
-    def remix(self, video_id: str, body: Any, owner: str | None) -> dict[str, Any]:
+    def remix(self, video_id: str, body: Any, owner: str | None) -> VideoRecord:
         """Queue a new job like the completed video `video_id`, with another prompt."""
-        now = self.backend.clock.now()
+        now = self.clock.now()
         source = self.get(video_id, owner)
         prompt = _remix_prompt(body)
         status = video_state(source, now).status
@@ -127,10 +167,9 @@ class VideosService:
 
     def _add(
         self, fields: Mapping[str, Any], owner: str | None, created: int, digest: bytes, remixed_from: str | None
-    ) -> dict[str, Any]:
-        backend = self.backend
-        video_id = backend.ids.video()
-        record: dict[str, Any] = {
+    ) -> VideoRecord:
+        video_id = self.ids.video()
+        record: VideoRecord = {
             "id": video_id,
             "owner": owner,
             "created_at": created,
@@ -141,7 +180,7 @@ class VideosService:
             "remixed_from_video_id": remixed_from,
             "digest": digest.hex(),
         }
-        effect = backend.engine.video_effect(
+        effect = self.scenarios.active.video_effect(
             prompt=record["prompt"], model=record["model"], remix=remixed_from is not None, key=video_id
         )
         if effect is not None:
@@ -152,45 +191,43 @@ class VideosService:
                     "message": effect.fail_message,
                     "at_progress": effect.fail_at_progress,
                 }
-            backend.journal.add({"kind": "video", "video_id": video_id, "rule": effect.rule, "time": created})
-        backend.store.put(KIND, video_id, record)
+            self.journal.add({"kind": "video", "video_id": video_id, "rule": effect.rule, "time": created})
+        self.table.put(video_id, record)
         return record
 
-    def get(self, video_id: str, owner: str | None) -> dict[str, Any]:
-        record = self.backend.store.get(KIND, video_id)
+    def get(self, video_id: str, owner: str | None) -> VideoRecord:
+        record = self.table.get(video_id)
         if record is None or record.get("owner") != owner:
             raise video_not_found(video_id)
         return record
 
-    def delete(self, video_id: str, owner: str | None) -> dict[str, Any]:
+    def delete(self, video_id: str, owner: str | None) -> VideoRecord:
         """Delete a completed (or failed) job; one still queued or rendering is refused, as the real API documents."""
         record = self.get(video_id, owner)
-        status = video_state(record, self.backend.clock.now()).status
+        status = video_state(record, self.clock.now()).status
         if status not in FINISHED:
             raise _not_finished(video_id, status, "deleted")
-        self.backend.store.delete(KIND, video_id)
+        self.table.delete(video_id)
         return record
 
-    def page(
-        self, owner: str | None, *, limit: int, order: str, after: str | None
-    ) -> tuple[list[dict[str, Any]], bool]:
+    def page(self, owner: str | None, *, limit: int, order: str, after: str | None) -> tuple[list[VideoRecord], bool]:
         """An owner's videos in `order` of creation, after the video id `after` (an unknown one: an empty page)."""
-        records = [record for record in self.backend.store.values(KIND) if record.get("owner") == owner]
+        records = [record for record in self.table.values() if record.get("owner") == owner]
         if order == "desc":
             records.reverse()
         return cursor_page(records, limit=limit, after=after)
 
     def next_completion(self) -> float | None:
         """When the next video still rendering completes or fails, or None when none is."""
-        now = self.backend.clock.now()
-        ends = (ends_at(record) for record in self.backend.store.values(KIND))
+        now = self.clock.now()
+        ends = (ends_at(record) for record in self.table.values())
         return min((end for end in ends if end > now), default=None)
 
     def asset(self, video_id: str, owner: str | None, variant: str) -> Asset:
         """The bytes of one downloadable variant of a completed video whose assets have not expired."""
         record = self.get(video_id, owner)
         variant = one_of(variant, "variant", VARIANTS)
-        now = self.backend.clock.now()
+        now = self.clock.now()
         state = video_state(record, now)
         if state.status != "completed":
             raise _not_finished(video_id, state.status, "downloaded")

@@ -33,17 +33,20 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from emulator.batches.events import BatchEvents
+from emulator.batches.records import BatchEvent, BatchRecord
 from emulator.batches.state import TERMINAL
-from emulator.dialects.openai.wire import batch_wire
-from emulator.engine.ids import derived_hex
+from emulator.engine.clock import Clock
+from emulator.engine.ids import IdFactory, derived_hex
+from emulator.engine.journal import Journal
+from emulator.engine.scheduler import Scheduler
+from emulator.engine.storage import MetadataStore
+from emulator.scenario.selection import ScenarioSelection
 from emulator.webhooks.ledger import WebhookLedger
-
-if TYPE_CHECKING:
-    from emulator.backend import Backend
 
 # OpenAI retries any non-2xx answer with exponential backoff for up to 72 hours: 12 attempts over about 68 hours.
 OPENAI_BACKOFF: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000)
@@ -71,6 +74,7 @@ class SendResult:
 
 
 Sender = Callable[[str, bytes, dict[str, str], float], Awaitable[SendResult]]
+BatchPayload = Callable[[BatchRecord], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -165,28 +169,53 @@ class WebhookService:
     """Turns terminal batch transitions into deliveries and runs their attempts by the clock.
 
     Starts from what the metadata store holds: the run-time settings and the deliveries of an earlier run.
+    `batch_payload` renders the batch object a `webhook_url` receives (the dialect layer's OpenAI shape);
+    `ids` carries the run's seed, which event and message ids derive from. The configured `urls` and
+    `secret` (or one derived from `config_seed`) are what a reset returns to.
     """
 
-    def __init__(self, backend: Backend) -> None:
-        self.backend = backend
-        self.timeout = backend.config.webhook_timeout
+    def __init__(
+        self,
+        store: MetadataStore,
+        clock: Clock,
+        ids: IdFactory,
+        scheduler: Scheduler,
+        scenarios: ScenarioSelection,
+        journal: Journal,
+        events: BatchEvents,
+        batch_payload: BatchPayload,
+        *,
+        urls: tuple[str, ...],
+        secret: str | None,
+        config_seed: int,
+        timeout: float,
+    ) -> None:
+        self.clock = clock
+        self.ids = ids
+        self.scheduler = scheduler
+        self.scenarios = scenarios
+        self.journal = journal
+        self.batch_payload = batch_payload
+        self._urls = urls
+        self._secret = secret
+        self._config_seed = config_seed
+        self.timeout = timeout
         self.sender: Sender | None = None
-        self.ledger = WebhookLedger(backend.store)
+        self.ledger = WebhookLedger(store)
         self.deliveries: list[Delivery] = []
         self._known: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._generation = 0
         self._use_startup_settings()
         self._restore()
-        backend.batches.listeners.append(self.on_batch)
+        events.subscribe(self.on_batch)
 
     # -- configuration --------------------------------------------------------------------------
 
     def _use_startup_settings(self) -> None:
         """The endpoints and secret of the command line (or config), the secret derived from the seed if none."""
-        config = self.backend.config
-        self.endpoints: list[str] = list(config.webhook_urls)
-        self.secret = check_secret(config.webhook_secret) if config.webhook_secret else default_secret(config.seed)
+        self.endpoints: list[str] = list(self._urls)
+        self.secret = check_secret(self._secret) if self._secret else default_secret(self._config_seed)
 
     def configure(self, *, endpoints: list[str] | None = None, secret: str | None = None) -> None:
         """Set the endpoints and/or the secret until the next reset (kept in the store, so across restarts)."""
@@ -230,13 +259,15 @@ class WebhookService:
 
     # -- events ---------------------------------------------------------------------------------
 
-    def on_batch(self, record: dict[str, Any], event: str) -> None:
+    def on_batch(self, record: BatchRecord, event: BatchEvent) -> None:
         status = record["status"]
         if status not in TERMINAL:
             return
-        at = float(record.get(f"{status}_at") or self.backend.clock.now())
+        ended = {"failed": record["failed_at"], "completed": record["completed_at"]}
+        ended.update(expired=record["expired_at"], cancelled=record["cancelled_at"])
+        at = float(ended[status] or self.clock.now())
         event_type = f"batch.{status}"
-        seed = str(self.backend.seed)
+        seed = str(self.ids.seed)
         event_id = "evt_" + derived_hex(seed, record["id"], event_type)
         message_id = "wh_" + derived_hex(seed, record["id"], event_type, "message")
         dialect = str(record.get("dialect") or "openai")
@@ -281,7 +312,7 @@ class WebhookService:
                 event_type,
                 record["id"],
                 str(hook),
-                orjson.dumps(batch_wire(record)),
+                orjson.dumps(self.batch_payload(record)),
                 headers,
                 None,
                 URL_BACKOFF,
@@ -290,18 +321,16 @@ class WebhookService:
             )
             self._enqueue(record, delivery, at)
 
-    def _enqueue(self, record: dict[str, Any], delivery: Delivery, at: float) -> None:
+    def _enqueue(self, record: BatchRecord, delivery: Delivery, at: float) -> None:
         """Apply the batch's scenario to a new delivery (drop, delay, corrupt, duplicate), then schedule it.
 
         A delivery decided before (a batch's ending replayed after a restart) is left as it is."""
         if delivery.key in self._known:
             return
-        engine = self.backend.batches.engine_for(record)
-        effect = None
-        if engine is not None:
-            effect = engine.webhook_effect(
-                event=delivery.event_type, url=delivery.url, source=delivery.source, key=delivery.key
-            )
+        engine = self.scenarios.engine_for(record["scenario"])
+        effect = engine.webhook_effect(
+            event=delivery.event_type, url=delivery.url, source=delivery.source, key=delivery.key
+        )
         if effect is None:
             self._begin([delivery], at)
             return
@@ -333,9 +362,7 @@ class WebhookService:
     def _schedule(self, delivery: Delivery, due: float) -> None:
         delivery.due = due
         generation = self._generation
-        self.backend.scheduler.call_at(
-            due, f"webhook:{delivery.key}", lambda at: self._attempt(delivery, at, generation)
-        )
+        self.scheduler.call_at(due, f"webhook:{delivery.key}", lambda at: self._attempt(delivery, at, generation))
 
     # -- attempts -------------------------------------------------------------------------------
 
@@ -411,7 +438,7 @@ class WebhookService:
 
     def _record(self, delivery: Delivery, attempt: dict[str, Any]) -> None:
         """One journal entry per attempt (or per dropped delivery)."""
-        self.backend.journal.add(
+        self.journal.add(
             {
                 "kind": "webhook",
                 "event_id": delivery.event_id,

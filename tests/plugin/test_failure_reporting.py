@@ -81,7 +81,7 @@ def test_a_crash_while_the_clock_runs_a_timer_points_at_the_timer(project):
             def explode(*args, **kwargs):
                 raise ValueError("validation blew up")
 
-            monkeypatch.setattr(batch_emulator_server.server.backend.batches, "_validate", explode)
+            monkeypatch.setattr(batch_emulator_server.server.backend.batches.lifecycle, "_validate", explode)
             batch_emulator.run_until_idle()
         """
     )
@@ -90,7 +90,7 @@ def test_a_crash_while_the_clock_runs_a_timer_points_at_the_timer(project):
     result.stdout.fnmatch_lines(
         [
             "*in run_until_idle",
-            "*batches/service.py:*: in <lambda>",
+            "*batches/lifecycle.py:*: in <lambda>",
             '*raise ValueError("validation blew up")',
             "E *ValueError*",
         ]

@@ -54,8 +54,9 @@ def _batch(backend: Backend, **extra: Any) -> str:
     pending = backend.files.begin(purpose="batch", filename="in.jsonl", ttl=None, owner=None)
     pending.write(chat_batch_file(2))
     file = backend.files.finish(pending)
-    body = {"input_file_id": file["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"}
-    return str(backend.batches.create(body, None, extra=extra)["id"])
+    return str(
+        backend.batches.create(input_file_id=file["id"], endpoint="/v1/chat/completions", owner=None, **extra)["id"]
+    )
 
 
 async def _settle(backend: Backend) -> None:

@@ -13,22 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from emulator.batches.input import iter_request_lines
-from emulator.batches.state import TERMINAL
+from emulator.batches.records import BatchRecord
+from emulator.batches.service import RESULT_FIELDS, BatchesService
+from emulator.batches.state import TERMINAL, stamp
 from emulator.dialects.anthropic.messages import chat_body, message, request_problem, stop_sequence_hit, thinking_of
 from emulator.dialects.base import Dialect
 from emulator.dialects.envelopes import anthropic_error_type
-from emulator.dialects.inputs import write_requests
-from emulator.dialects.records import create_engine_batch, delete_batch, find_batch
 from emulator.engine.clock import iso
 from emulator.engine.errors import InvalidRequest, NotFound
-
-if TYPE_CHECKING:
-    from emulator.backend import Backend
+from emulator.fake_model import FakeModel
 
 WIRE_PREFIX = "msgbatch_"
 ENGINE_PREFIX = "batch_"
@@ -40,7 +38,6 @@ STATUS = {
     "finalizing": "in_progress",
     "cancelling": "canceling",
 }
-ENDED_AT = {"completed": "completed_at", "failed": "failed_at", "expired": "expired_at", "cancelled": "cancelled_at"}
 
 
 def wire_id(record_id: str) -> str:
@@ -57,8 +54,8 @@ def record_id(batch_id: str) -> str:
 
 
 def create_batch(
-    backend: Backend, dialect: Dialect, body: Any, owner: str | None, scenario: str | None
-) -> dict[str, Any]:
+    batches: BatchesService, dialect: Dialect, body: Any, owner: str | None, scenario: str | None
+) -> BatchRecord:
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     requests = body.get("requests")
@@ -97,31 +94,27 @@ def create_batch(
         {"custom_id": i["custom_id"], "method": "POST", "url": CHAT, "body": chat_body(i["params"], first_model)}
         for i in valid
     )
-    internal = write_requests(backend, owner, lines, "message_batch_requests.jsonl")
+    internal = batches.write_input(owner, lines, "message_batch_requests.jsonl")
     # whether any request needs its mapped chat request again when results are read (thinking, stop sequences)
     extras = any(i["params"].get("thinking") or i["params"].get("stop_sequences") for i in valid)
     state = {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None, "extras": extras}
-    request = {"input_file_id": internal["id"], "endpoint": CHAT, "completion_window": "24h"}
-    extra = dialect.record_fields(anthropic=state)
-    return create_engine_batch(backend, request, owner, scenario, internal=internal, extra=extra)
+    with batches.discarded_on_failure(internal):
+        return batches.create(
+            input_file_id=internal["id"],
+            endpoint=CHAT,
+            owner=owner,
+            scenario=scenario,
+            dialect_state=state,
+            **dialect.create_arguments(),
+        )
 
 
 # -- batch objects ----------------------------------------------------------------------------------
 
 
-def _error_lines(backend: Backend, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    file_id = record.get("error_file_id")
-    if not file_id or backend.files.find(file_id, record["owner"]) is None:
-        return
-    with backend.blobs.path(file_id).open("rb") as stream:
-        for raw in stream:
-            if raw.strip():
-                yield orjson.loads(raw)
-
-
-def final_counts(backend: Backend, record: dict[str, Any]) -> dict[str, int]:
-    """Counts of an ended batch (computed once from its files, then kept on the record)."""
-    state = record["anthropic"]
+def final_counts(batches: BatchesService, record: BatchRecord) -> dict[str, int]:
+    """Counts of an ended batch (computed once from its files, then kept in the dialect's state)."""
+    state = batches.dialect_state(record)
     if state.get("final"):
         return dict(state["final"])
     total = int(state["total"])
@@ -129,30 +122,29 @@ def final_counts(backend: Backend, record: dict[str, Any]) -> dict[str, int]:
     if record["status"] == "failed":
         counts = {"processing": 0, "succeeded": 0, "errored": total, "canceled": 0, "expired": 0}
     else:
-        expired = sum(
-            1 for line in _error_lines(backend, record) if (line.get("error") or {}).get("code") == "batch_expired"
-        )
+        lines = (orjson.loads(raw) for raw in batches.result_lines(record, "error_file_id"))
+        expired = sum(1 for line in lines if (line.get("error") or {}).get("code") == "batch_expired")
         succeeded = int(record["request_counts"]["completed"])
         errored = int(record["request_counts"]["failed"]) - expired + pre
         canceled = max(0, total - succeeded - errored - expired)
         counts = {"processing": 0, "succeeded": succeeded, "errored": errored, "canceled": canceled, "expired": expired}
     state["final"] = counts
-    backend.store.put("batches", record["id"], record)
+    batches.save_dialect_state(record, state)
     return counts
 
 
-def batch_object(backend: Backend, record: dict[str, Any], results_base: str) -> dict[str, Any]:
+def batch_object(batches: BatchesService, record: BatchRecord, results_base: str) -> dict[str, Any]:
     """A `message_batch`: three statuses, counts hidden until ended, RFC 3339 times, an absolute results URL."""
     status = record["status"]
     ended = status in TERMINAL
-    total = int(record["anthropic"]["total"])
+    total = int(batches.dialect_state(record)["total"])
     counts = (
-        final_counts(backend, record)
+        final_counts(batches, record)
         if ended
         else {"processing": total, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
     )
     batch_id = wire_id(record["id"])
-    ended_at = record.get(ENDED_AT[status]) if ended else None
+    ended_at = stamp(record, status) if ended else None
     cancelled_at = record.get("cancelling_at")
     return {
         "id": batch_id,
@@ -169,16 +161,16 @@ def batch_object(backend: Backend, record: dict[str, Any], results_base: str) ->
 
 
 def page(
-    backend: Backend,
+    batches: BatchesService,
     dialect: Dialect,
     owner: str | None,
     *,
     limit: int,
     after_id: str | None,
     before_id: str | None,
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[list[BatchRecord], bool]:
     """Newest first; `after_id` pages towards older batches, `before_id` towards newer ones."""
-    records = [r for r in backend.store.values("batches") if r.get("owner") == owner and dialect.owns(r)]
+    records = batches.of_dialect(owner, dialect.name)
     records.reverse()
     ids = [wire_id(r["id"]) for r in records]
     if before_id is not None:
@@ -189,29 +181,29 @@ def page(
         begin = ids.index(after_id) + 1 if after_id in ids else (0 if after_id is None else len(ids))
         chosen, more = records[begin : begin + limit], begin + limit < len(records)
     for record in chosen:
-        backend.batches.sync(record)
+        batches.sync(record)
     return chosen, more
 
 
-def get(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
-    record = find_batch(backend, dialect, record_id(batch_id), owner)
+def get(batches: BatchesService, dialect: Dialect, batch_id: str, owner: str | None) -> BatchRecord:
+    record = batches.find(record_id(batch_id), owner, dialect.name)
     if record is None:
         raise NotFound(f"message_batch {batch_id} not found")
     return record
 
 
-def cancel(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
-    record = get(backend, dialect, batch_id, owner)
+def cancel(batches: BatchesService, dialect: Dialect, batch_id: str, owner: str | None) -> BatchRecord:
+    record = get(batches, dialect, batch_id, owner)
     if record["status"] in TERMINAL:
         raise InvalidRequest(f"Batch {batch_id} has already ended and cannot be canceled.")
-    return backend.batches.cancel(record["id"], owner)
+    return batches.cancel(record["id"], owner)
 
 
-def delete(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
-    record = get(backend, dialect, batch_id, owner)
+def delete(batches: BatchesService, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+    record = get(batches, dialect, batch_id, owner)
     if record["status"] not in TERMINAL:
         raise InvalidRequest(f"Batch {batch_id} cannot be deleted while it is processing; cancel it first.")
-    delete_batch(backend, record, owner, ("input_file_id", "output_file_id", "error_file_id"))
+    batches.delete(record, ("input_file_id", "output_file_id", "error_file_id"))
     return {"id": batch_id, "type": "message_batch_deleted"}
 
 
@@ -245,21 +237,21 @@ class _MappedRequests:
         return None
 
 
-def _succeeded(backend: Backend, chat: dict[str, Any], model: str, custom_id: str, request: Any) -> dict[str, Any]:
+def _succeeded(fake: FakeModel, chat: dict[str, Any], model: str, custom_id: str, request: Any) -> dict[str, Any]:
     """The `message` of a succeeded request, with its thinking and the stop sequence that ended it."""
     stop_sequence = None
     stops = request.get("stop") if request is not None else None
     choice = (chat.get("choices") or [{}])[0]
     text = (choice.get("message") or {}).get("content")
     if stops and choice.get("finish_reason") == "stop" and isinstance(text, str):
-        uncut = backend.model.respond(CHAT, {k: v for k, v in request.items() if k != "stop"}, custom_id=custom_id)
+        uncut = fake.respond(CHAT, {k: v for k, v in request.items() if k != "stop"}, custom_id=custom_id)
         full = ((uncut.body.get("choices") or [{}])[0].get("message") or {}).get("content") if uncut.ok else None
         if isinstance(full, str):
             stop_sequence = stop_sequence_hit(text, full, stops)
     return message(chat, model, thinking=thinking_of(request), stop_sequence=stop_sequence)
 
 
-def result_line(line: dict[str, Any], models: dict[str, str], backend: Backend, requests: _MappedRequests) -> bytes:
+def result_line(line: dict[str, Any], models: dict[str, str], model: FakeModel, requests: _MappedRequests) -> bytes:
     """One engine output/error line as an Anthropic result line."""
     custom_id = line["custom_id"]
     response = line.get("response") or {}
@@ -269,57 +261,51 @@ def result_line(line: dict[str, Any], models: dict[str, str], backend: Backend, 
         result: dict[str, Any] = {"type": "expired"}
     elif 200 <= status < 300:
         body = response.get("body") or {}
-        model = models.get(custom_id) or str(body.get("model"))
-        result = {"type": "succeeded", "message": _succeeded(backend, body, model, custom_id, requests.get(custom_id))}
+        name = models.get(custom_id) or str(body.get("model"))
+        result = {"type": "succeeded", "message": _succeeded(model, body, name, custom_id, requests.get(custom_id))}
     else:
         detail = ((response.get("body") or {}).get("error") or {}).get("message") or error.get("message")
         result = _errored(anthropic_error_type(status) if status else "api_error", str(detail or "The request failed."))
     return orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
 
 
-def results(backend: Backend, record: dict[str, Any]) -> Iterator[bytes]:
+def results(batches: BatchesService, model: FakeModel, record: BatchRecord) -> Iterator[bytes]:
     """Every request's result line: engine results, requests rejected up front, and requests never run."""
     if record["status"] not in TERMINAL:
         raise InvalidRequest(
             f"Batch {wire_id(record['id'])} is still processing; results are available once it has ended."
         )
-    state = record["anthropic"]
+    state = batches.dialect_state(record)
     models: dict[str, str] = state["models"]
     failed = record["status"] == "failed"
-    input_file = backend.files.find(record["input_file_id"], record["owner"]) if state.get("extras", True) else None
-    requests = _MappedRequests(backend.blobs.path(input_file["id"]) if input_file is not None else None)
-    for field in ("output_file_id", "error_file_id"):
-        file_id = record.get(field)
-        if not file_id or backend.files.find(file_id, record["owner"]) is None:
-            continue
-        with backend.blobs.path(file_id).open("rb") as stream:
-            for raw in stream:
-                if raw.strip():
-                    yield result_line(orjson.loads(raw), models, backend, requests)
+    requests = _MappedRequests(batches.input_path(record) if state.get("extras", True) else None)
+    for field in RESULT_FIELDS:
+        for raw in batches.result_lines(record, field):
+            yield result_line(orjson.loads(raw), models, model, requests)
     for custom_id, problem in state["pre_errors"]:
         yield orjson.dumps({"custom_id": custom_id, "result": _errored("invalid_request_error", problem)}) + b"\n"
-    yield from _unprocessed(backend, record, failed)
+    yield from _unprocessed(batches, record, failed)
 
 
-def _unprocessed(backend: Backend, record: dict[str, Any], failed: bool) -> Iterator[bytes]:
+def _unprocessed(batches: BatchesService, record: BatchRecord, failed: bool) -> Iterator[bytes]:
     """Lines that never ran: canceled ones, or all of them when the batch failed before running."""
-    input_file = backend.files.find(record["input_file_id"], record["owner"])
-    if input_file is None:
+    input_path = batches.input_path(record)
+    if input_path is None:
         return
     progress = record["progress"]
+    template: dict[str, Any]
     if failed:
-        errors = record.get("errors") or [{}]
-        text = str(errors[0].get("message") or "The batch could not be processed.")
+        errors = record.get("errors") or []
+        text = str((errors[0]["message"] if errors else None) or "The batch could not be processed.")
         offset, line = 0, 0
         template = _errored("invalid_request_error", text)
     else:
         offset, line = int(progress["cursor_offset"]), int(progress["cursor_line"])
         template = {"type": "canceled"}
-    delayed = [item[2] for item in progress.get("delayed") or []]
-    for custom_id in delayed:
-        yield orjson.dumps({"custom_id": custom_id, "result": template}) + b"\n"
+    for item in progress.get("delayed") or []:
+        yield orjson.dumps({"custom_id": item["custom_id"], "result": template}) + b"\n"
     try:
-        for _, request in iter_request_lines(backend.blobs.path(input_file["id"]), offset, line):
+        for _, request in iter_request_lines(input_path, offset, line):
             yield orjson.dumps({"custom_id": request.custom_id, "result": template}) + b"\n"
     except ValueError:
         return

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.engine.errors import InvalidRequest, NotFound, file_not_found, invalid_value, missing_parameter
 from emulator.engine.ids import derived_hex
 from emulator.engine.params import as_string
+from emulator.files.records import FileRecord
 from emulator.files.service import PendingFile
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def file_object(backend: Backend, file_id: str, owner: str | None) -> dict[str, 
     return _wire(stored["id"], stored["filename"], stored["purpose"], stored["created_at"], stored)
 
 
-def _wire(file_id: str, name: str, purpose: str, created: int, stored: dict[str, Any] | None) -> dict[str, Any]:
+def _wire(file_id: str, name: str, purpose: str, created: int, stored: FileRecord | None) -> dict[str, Any]:
     return {
         "id": file_id,
         "file_name": name,

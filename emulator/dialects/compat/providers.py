@@ -3,21 +3,19 @@ batch objects and result lines. Everything else is the OpenAI engine unchanged."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from emulator.batches.state import ACTIVE
+from emulator.batches.records import BatchRecord
+from emulator.batches.service import BatchesService
 from emulator.dialects.base import DAY, Dialect
-from emulator.dialects.inputs import rewrite_files
+from emulator.dialects.openai.batches import parse_batch_create
 from emulator.dialects.openai.wire import BATCH_TIMESTAMPS, batch_wire
-from emulator.dialects.records import create_engine_batch
 from emulator.engine.errors import InvalidRequest, RateLimited, batch_not_found, invalid_type
 from emulator.engine.params import as_string, require
-
-if TYPE_CHECKING:
-    from emulator.backend import Backend
+from emulator.files.service import FilesService
 
 OVERRIDE_KEYS = ("model", "temperature", "top_p", "max_tokens")
 
@@ -58,15 +56,10 @@ def _overrider(settings: dict[str, Any]) -> Any:
     return apply
 
 
-def _check_active_limit(backend: Backend, dialect: Dialect, owner: str | None) -> None:
+def _check_active_limit(batches: BatchesService, dialect: Dialect, owner: str | None) -> None:
     if dialect.max_active_batches is None:
         return
-    active = sum(
-        1
-        for record in backend.store.values("batches")
-        if dialect.owns(record) and record.get("owner") == owner and record["status"] in ACTIVE
-    )
-    if active >= dialect.max_active_batches:
+    if batches.count_active(owner, dialect.name) >= dialect.max_active_batches:
         raise RateLimited(
             f"You have reached the limit of {dialect.max_active_batches} batches in progress. "
             "Wait for some of them to finish.",
@@ -75,57 +68,71 @@ def _check_active_limit(backend: Backend, dialect: Dialect, owner: str | None) -
 
 
 def create_batch(
-    backend: Backend,
+    batches: BatchesService,
+    files: FilesService,
     dialect: Dialect,
     body: Any,
     owner: str | None,
     scenario: str | None,
-    fields: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Check the dialect's own rules, strip its extensions into record fields, and create an engine batch.
-    `fields` are extra record fields (e.g. the input file id the client knows)."""
+    wire_input_file_id: str | None = None,
+) -> BatchRecord:
+    """Check the dialect's own rules, take its extensions out of the body, and create a batch from the rest
+    as the OpenAI API would. `wire_input_file_id` is the input file id the client knows, when the dialect's
+    files have ids of their own."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     body = dict(body)
     dialect.check_endpoint(body.get("endpoint"))
-    extra = dialect.record_fields(**(fields or {}))
+    state: dict[str, Any] = {}
+    if wire_input_file_id is not None:
+        state["wire_input_file_id"] = wire_input_file_id
     window = body.get("completion_window")
     seconds = dialect.window_seconds(window)
-    window_seconds: int | None = None
+    label, window_seconds = "24h", None
     if window != "24h":
-        extra["completion_window"] = window
+        label = str(window)
         body["completion_window"] = "24h"
         window_seconds = seconds if seconds != DAY else None
+    webhook_url = None
     if "webhook_url" in dialect.extensions:
         url = body.pop("webhook_url", None)
         if url is not None:
-            extra["webhook_url"] = check_webhook_url(url)
+            webhook_url = check_webhook_url(url)
     settings = None
     if "override_settings" in dialect.extensions:
         settings = check_override_settings(body.pop("override_settings", None))
-    _check_active_limit(backend, dialect, owner)
-    internal: dict[str, Any] | None = None
+    _check_active_limit(batches, dialect, owner)
+    internal = None
     if settings:
-        extra["override_settings"] = settings
+        state["override_settings"] = settings
         input_id = as_string(require(body, "input_file_id"), "input_file_id")
-        source = backend.files.get(input_id, owner)
-        if source["purpose"] == "batch":
-            path = backend.blobs.path(input_id)
-            internal = rewrite_files(backend, owner, [path], _overrider(settings), f"{input_id}_overridden.jsonl")
+        if files.get(input_id, owner)["purpose"] == "batch":
+            internal = batches.rewrite_input(owner, [input_id], _overrider(settings), f"{input_id}_overridden.jsonl")
             body["input_file_id"] = internal["id"]
-            extra["wire_input_file_id"] = input_id
-    return create_engine_batch(
-        backend, body, owner, scenario, internal=internal, extra=extra, window_seconds=window_seconds
-    )
+            state["wire_input_file_id"] = input_id
+    with batches.discarded_on_failure(internal):
+        return batches.create(
+            **parse_batch_create(body),
+            owner=owner,
+            scenario=scenario,
+            completion_window=label,
+            window_seconds=window_seconds,
+            webhook_url=webhook_url,
+            dialect_state=state or None,
+            **dialect.create_arguments(),
+        )
 
 
-def batch_object(dialect: Dialect, record: dict[str, Any], *, created: bool = False) -> dict[str, Any]:
+def batch_object(
+    batches: BatchesService, dialect: Dialect, record: BatchRecord, *, created: bool = False
+) -> dict[str, Any]:
     """The dialect's batch object: OpenAI's, with the dialect's echoed extensions."""
     wire = batch_wire(record)
-    if record.get("wire_input_file_id"):
-        wire["input_file_id"] = record["wire_input_file_id"]
-    if record.get("override_settings") is not None:
-        wire["override_settings"] = record["override_settings"]
+    state = batches.dialect_state(record)
+    if state.get("wire_input_file_id"):
+        wire["input_file_id"] = state["wire_input_file_id"]
+    if state.get("override_settings") is not None:
+        wire["override_settings"] = state["override_settings"]
     if created and dialect.sparse_create:
         return sparse_created(wire)
     return wire
@@ -164,14 +171,14 @@ def unwrap_result_line(raw: bytes) -> bytes:
     return raw
 
 
-def get_batch(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
+def get_batch(batches: BatchesService, dialect: Dialect, batch_id: str, owner: str | None) -> BatchRecord:
     """A batch created through this dialect (others are not found here)."""
-    record = backend.batches.get(batch_id, owner)
+    record = batches.get(batch_id, owner)
     if not dialect.owns(record):
         raise batch_not_found(batch_id)
     return record
 
 
-def cancel_batch(backend: Backend, dialect: Dialect, batch_id: str, owner: str | None) -> dict[str, Any]:
-    get_batch(backend, dialect, batch_id, owner)
-    return backend.batches.cancel(batch_id, owner)
+def cancel_batch(batches: BatchesService, dialect: Dialect, batch_id: str, owner: str | None) -> BatchRecord:
+    get_batch(batches, dialect, batch_id, owner)
+    return batches.cancel(batch_id, owner)

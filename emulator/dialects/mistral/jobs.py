@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from emulator.batches.state import TERMINAL
+from emulator.batches.input_files import is_internal
+from emulator.batches.records import BatchRecord
+from emulator.batches.service import RESULT_FIELDS, BatchesService
+from emulator.batches.state import TERMINAL, stamp
 from emulator.dialects.base import Dialect
-from emulator.dialects.inputs import is_internal, rewrite_files, write_requests
-from emulator.dialects.records import create_engine_batch, delete_batch, find_batch
 from emulator.engine.errors import InvalidRequest, NotFound, invalid_type, invalid_value, missing_parameter
 from emulator.engine.params import as_int, as_string, metadata
-
-if TYPE_CHECKING:
-    from emulator.backend import Backend
+from emulator.files.records import FileRecord
+from emulator.files.service import FilesService
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 STATUS = {
@@ -35,7 +35,6 @@ STATUS = {
     "cancelling": "CANCELLATION_REQUESTED",
     "cancelled": "CANCELLED",
 }
-ENDED_AT = ("completed_at", "failed_at", "expired_at", "cancelled_at")
 PURPOSES = ("fine-tune", "batch", "ocr", "agentic_safety")
 MAX_TIMEOUT_HOURS = 168
 KNOWN_FIELDS = {"endpoint", "input_files", "requests", "model", "agent_id", "metadata", "timeout_hours"}
@@ -62,7 +61,7 @@ def check_purpose(purpose: str | None) -> str:
     return purpose
 
 
-def file_object(record: dict[str, Any]) -> dict[str, Any]:
+def file_object(record: FileRecord) -> dict[str, Any]:
     """A Mistral file: OpenAI's fields plus the `sample_type` and `source` the SDK requires."""
     purpose = record["purpose"]
     if purpose == "batch_output":
@@ -88,8 +87,10 @@ def file_object(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def file_page(backend: Backend, owner: str | None, *, page: int, page_size: int, purpose: str | None) -> dict[str, Any]:
-    records = [r for r in backend.files.visible(owner) if not is_internal(r)]
+def file_page(
+    files: FilesService, owner: str | None, *, page: int, page_size: int, purpose: str | None
+) -> dict[str, Any]:
+    records = [r for r in files.visible(owner) if not is_internal(r)]
     data = [file_object(r) for r in reversed(records)]
     if purpose is not None:
         data = [item for item in data if item["purpose"] == purpose]
@@ -111,8 +112,8 @@ def _line(endpoint: str, model: str | None) -> Any:
 
 
 def create_job(
-    backend: Backend, dialect: Dialect, body: Any, owner: str | None, scenario: str | None
-) -> dict[str, Any]:
+    batches: BatchesService, files: FilesService, dialect: Dialect, body: Any, owner: str | None, scenario: str | None
+) -> BatchRecord:
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     for key in body:
@@ -126,20 +127,17 @@ def create_job(
     hours = as_int(body.get("timeout_hours", 24), "timeout_hours")
     if not 1 <= hours <= MAX_TIMEOUT_HOURS:
         raise invalid_value("timeout_hours", f"timeout_hours must be between 1 and {MAX_TIMEOUT_HOURS}.")
-    files, requests = body.get("input_files"), body.get("requests")
-    if (files is None) == (requests is None):
+    file_ids, requests = body.get("input_files"), body.get("requests")
+    if (file_ids is None) == (requests is None):
         raise InvalidRequest("Give exactly one of 'input_files' and 'requests'.", param="input_files")
     convert = _line(endpoint, model)
-    if files is not None:
-        if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            raise invalid_type("input_files", "a non-empty list of file ids", files)
-        paths = []
-        for file_id in files:
-            record = backend.files.get(file_id, owner)
-            if record["purpose"] != "batch":
+    if file_ids is not None:
+        if not isinstance(file_ids, list) or not file_ids or not all(isinstance(f, str) for f in file_ids):
+            raise invalid_type("input_files", "a non-empty list of file ids", file_ids)
+        for file_id in file_ids:
+            if files.get(file_id, owner)["purpose"] != "batch":
                 raise InvalidRequest(f"File {file_id} was not uploaded with purpose 'batch'.", param="input_files")
-            paths.append(backend.blobs.path(file_id))
-        internal = rewrite_files(backend, owner, paths, convert, "batch_job_input.jsonl")
+        internal = batches.rewrite_input(owner, file_ids, convert, "batch_job_input.jsonl")
     else:
         if not isinstance(requests, list) or not requests:
             raise invalid_type("requests", "a non-empty list", requests)
@@ -147,28 +145,31 @@ def create_job(
             convert({"custom_id": str(r.get("custom_id") or i), "body": r.get("body")}) if isinstance(r, dict) else r
             for i, r in enumerate(requests)
         )
-        internal = write_requests(backend, owner, lines, "batch_job_requests.jsonl")
-    state = {"input_files": list(files or []), "model": model, "inline": requests is not None}
-    request = {"input_file_id": internal["id"], "endpoint": endpoint, "completion_window": "24h", "metadata": meta}
-    window = hours * 3600 if hours != 24 else None
-    extra = dialect.record_fields(mistral=state)
-    return create_engine_batch(backend, request, owner, scenario, internal=internal, extra=extra, window_seconds=window)
+        internal = batches.write_input(owner, lines, "batch_job_requests.jsonl")
+    state = {"input_files": list(file_ids or []), "model": model, "inline": requests is not None}
+    with batches.discarded_on_failure(internal):
+        return batches.create(
+            input_file_id=internal["id"],
+            endpoint=endpoint,
+            owner=owner,
+            metadata=meta,
+            scenario=scenario,
+            window_seconds=hours * 3600 if hours != 24 else None,
+            dialect_state=state,
+            **dialect.create_arguments(),
+        )
 
 
-def _outputs(backend: Backend, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for field in ("output_file_id", "error_file_id"):
-        file_id = record.get(field)
-        if file_id and backend.files.find(file_id, record["owner"]) is not None:
-            with backend.blobs.path(file_id).open("rb") as stream:
-                for raw in stream:
-                    if raw.strip():
-                        yield orjson.loads(raw)
+def _outputs(batches: BatchesService, record: BatchRecord) -> Iterator[dict[str, Any]]:
+    for field in RESULT_FIELDS:
+        for raw in batches.result_lines(record, field):
+            yield orjson.loads(raw)
 
 
-def job_object(backend: Backend, record: dict[str, Any], *, inline: bool = False) -> dict[str, Any]:
+def job_object(batches: BatchesService, record: BatchRecord, *, inline: bool = False) -> dict[str, Any]:
     counts = record["request_counts"]
-    state = record["mistral"]
-    ended = [record.get(field) for field in ENDED_AT if record.get(field) is not None]
+    state = batches.dialect_state(record)
+    ended_at = stamp(record, record["status"]) if record["status"] in TERMINAL else None
     errors = record.get("errors") or []
     job: dict[str, Any] = {
         "id": job_id(record["id"]),
@@ -189,22 +190,22 @@ def job_object(backend: Backend, record: dict[str, Any], *, inline: bool = False
         "succeeded_requests": counts["completed"],
         "failed_requests": counts["failed"],
         "started_at": record.get("in_progress_at"),
-        "completed_at": ended[0] if ended else None,
+        "completed_at": ended_at,
     }
     if inline and record["status"] in TERMINAL:
-        job["outputs"] = list(_outputs(backend, record))
+        job["outputs"] = list(_outputs(batches, record))
     return job
 
 
-def get(backend: Backend, dialect: Dialect, job: str, owner: str | None) -> dict[str, Any]:
-    record = find_batch(backend, dialect, record_id(job), owner)
+def get(batches: BatchesService, dialect: Dialect, job: str, owner: str | None) -> BatchRecord:
+    record = batches.find(record_id(job), owner, dialect.name)
     if record is None:
         raise NotFound(f"Batch job {job} not found.")
     return record
 
 
 def page(
-    backend: Backend,
+    batches: BatchesService,
     dialect: Dialect,
     owner: str | None,
     *,
@@ -215,31 +216,31 @@ def page(
     created_after: float | None,
     newest_first: bool,
 ) -> dict[str, Any]:
-    records = [r for r in backend.store.values("batches") if r.get("owner") == owner and dialect.owns(r)]
+    records = batches.of_dialect(owner, dialect.name)
     for record in records:
-        backend.batches.sync(record)
+        batches.sync(record)
     if statuses:
         records = [r for r in records if STATUS[r["status"]] in statuses]
     if model is not None:
-        records = [r for r in records if (r["mistral"]["model"] or r.get("model")) == model]
+        records = [r for r in records if (batches.dialect_state(r)["model"] or r.get("model")) == model]
     if created_after is not None:
         records = [r for r in records if r["created_at"] > created_after]
     if newest_first:
         records.reverse()
     chosen = records[page * page_size : (page + 1) * page_size]
-    return {"object": "list", "data": [job_object(backend, r) for r in chosen], "total": len(records)}
+    return {"object": "list", "data": [job_object(batches, r) for r in chosen], "total": len(records)}
 
 
-def cancel(backend: Backend, dialect: Dialect, job: str, owner: str | None) -> dict[str, Any]:
-    record = get(backend, dialect, job, owner)
+def cancel(batches: BatchesService, dialect: Dialect, job: str, owner: str | None) -> BatchRecord:
+    record = get(batches, dialect, job, owner)
     if record["status"] in TERMINAL:
         return record
-    return backend.batches.cancel(record["id"], owner)
+    return batches.cancel(record["id"], owner)
 
 
-def delete(backend: Backend, dialect: Dialect, job: str, owner: str | None) -> dict[str, Any]:
-    record = get(backend, dialect, job, owner)
+def delete(batches: BatchesService, dialect: Dialect, job: str, owner: str | None) -> dict[str, Any]:
+    record = get(batches, dialect, job, owner)
     if record["status"] not in TERMINAL:
         raise InvalidRequest(f"Batch job {job} is still running; cancel it before deleting it.")
-    delete_batch(backend, record, owner, ("input_file_id",))
+    batches.delete(record, ("input_file_id",))
     return {"id": job, "object": "batch", "deleted": True}

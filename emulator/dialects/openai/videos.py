@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from emulator.dialects.openai.wire import list_wire
-from emulator.videos.service import video_state
+from emulator.videos.service import VideoRecord, video_state
 
 
-def video_wire(record: Mapping[str, Any], now: float) -> dict[str, Any]:
+def video_wire(record: VideoRecord, now: float) -> dict[str, Any]:
     """A `video` object: the job's fixed fields and where it stands at virtual time `now`."""
     state = video_state(record, now)
     return {
@@ -29,7 +28,7 @@ def video_wire(record: Mapping[str, Any], now: float) -> dict[str, Any]:
     }
 
 
-def video_list_wire(records: list[dict[str, Any]], has_more: bool, now: float) -> dict[str, Any]:
+def video_list_wire(records: list[VideoRecord], has_more: bool, now: float) -> dict[str, Any]:
     return list_wire([video_wire(record, now) for record in records], has_more)
 
 

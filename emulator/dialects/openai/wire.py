@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from emulator.dialects.openai.schemas import Batch, FileList, FileObject, Upload, UploadPart
+from emulator.batches.records import BatchRecord
+from emulator.files.records import FileRecord, PartRecord, UploadRecord
 
 BATCH_TIMESTAMPS = (
     "in_progress_at",
@@ -18,7 +20,7 @@ BATCH_TIMESTAMPS = (
 )
 
 
-def file_wire(record: dict[str, Any]) -> dict[str, Any]:
+def file_wire(record: FileRecord) -> dict[str, Any]:
     return {
         "id": record["id"],
         "object": "file",
@@ -32,7 +34,7 @@ def file_wire(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_wire(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+def list_wire(data: Sequence[Mapping[str, Any]], has_more: bool) -> dict[str, Any]:
     """A cursor page: the items plus first/last ids (null on an empty page) and has_more."""
     return {
         "object": "list",
@@ -43,11 +45,11 @@ def list_wire(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     }
 
 
-def file_list_wire(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+def file_list_wire(records: list[FileRecord], has_more: bool) -> dict[str, Any]:
     return list_wire([file_wire(record) for record in records], has_more)
 
 
-def upload_wire(record: dict[str, Any], file: dict[str, Any] | None) -> dict[str, Any]:
+def upload_wire(record: UploadRecord, file: FileRecord | None) -> dict[str, Any]:
     return {
         "id": record["id"],
         "object": "upload",
@@ -61,7 +63,7 @@ def upload_wire(record: dict[str, Any], file: dict[str, Any] | None) -> dict[str
     }
 
 
-def part_wire(record: dict[str, Any]) -> dict[str, Any]:
+def part_wire(record: PartRecord) -> dict[str, Any]:
     return {
         "id": record["id"],
         "object": "upload.part",
@@ -70,7 +72,7 @@ def part_wire(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def batch_wire(record: dict[str, Any]) -> dict[str, Any]:
+def batch_wire(record: BatchRecord) -> dict[str, Any]:
     counts = record["request_counts"]
     usage = record["usage"]
     errors = record.get("errors")
@@ -101,8 +103,6 @@ def batch_wire(record: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
-def batch_list_wire(records: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+def batch_list_wire(records: list[BatchRecord], has_more: bool) -> dict[str, Any]:
     return list_wire([batch_wire(record) for record in records], has_more)
 
-
-WIRE_MODELS = {"file": FileObject, "file_list": FileList, "upload": Upload, "part": UploadPart, "batch": Batch}

@@ -24,27 +24,29 @@ def handlers(dialect: Dialect, prefix: str) -> dict[str, Handler]:
     async def create(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
         body = await json_body(request)
-        record = anthropic.create_batch(backend, dialect, body, owner_of(request), request.headers.get(SCENARIO_HEADER))
-        return json_response(anthropic.batch_object(backend, record, base(request)))
+        record = anthropic.create_batch(
+            backend.batches, dialect, body, owner_of(request), request.headers.get(SCENARIO_HEADER)
+        )
+        return json_response(anthropic.batch_object(backend.batches, record, base(request)))
 
     async def retrieve(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
-        record = anthropic.get(backend, dialect, request.match_info["batch_id"], owner_of(request))
-        return json_response(anthropic.batch_object(backend, record, base(request)))
+        record = anthropic.get(backend.batches, dialect, request.match_info["batch_id"], owner_of(request))
+        return json_response(anthropic.batch_object(backend.batches, record, base(request)))
 
     async def listing(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
         query = request.query
         limit = query_int(query.get("limit"), "limit", 1, dialect.list_max, dialect.list_default)
         records, has_more = anthropic.page(
-            backend,
+            backend.batches,
             dialect,
             owner_of(request),
             limit=limit,
             after_id=query.get("after_id"),
             before_id=query.get("before_id"),
         )
-        data = [anthropic.batch_object(backend, record, base(request)) for record in records]
+        data = [anthropic.batch_object(backend.batches, record, base(request)) for record in records]
         return json_response(
             {
                 "data": data,
@@ -56,17 +58,19 @@ def handlers(dialect: Dialect, prefix: str) -> dict[str, Handler]:
 
     async def cancel(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
-        record = anthropic.cancel(backend, dialect, request.match_info["batch_id"], owner_of(request))
-        return json_response(anthropic.batch_object(backend, record, base(request)))
+        record = anthropic.cancel(backend.batches, dialect, request.match_info["batch_id"], owner_of(request))
+        return json_response(anthropic.batch_object(backend.batches, record, base(request)))
 
     async def delete(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
-        return json_response(anthropic.delete(backend, dialect, request.match_info["batch_id"], owner_of(request)))
+        return json_response(
+            anthropic.delete(backend.batches, dialect, request.match_info["batch_id"], owner_of(request))
+        )
 
     async def results(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
-        record = anthropic.get(backend, dialect, request.match_info["batch_id"], owner_of(request))
-        lines = anthropic.results(backend, record)
+        record = anthropic.get(backend.batches, dialect, request.match_info["batch_id"], owner_of(request))
+        lines = anthropic.results(backend.batches, backend.model, record)
         first = next(lines, None)  # raises before the response starts when the batch has not ended
         started = itertools.chain([] if first is None else [first], lines)
         return await stream_response(request, started, "application/binary")

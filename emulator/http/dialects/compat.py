@@ -8,10 +8,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from emulator.batches.input_files import is_internal
 from emulator.dialects.base import Dialect
 from emulator.dialects.compat import netmind
 from emulator.dialects.compat import providers as compat
-from emulator.dialects.inputs import is_internal
 from emulator.dialects.openai.wire import file_list_wire, list_wire
 from emulator.engine.errors import InvalidRequest
 from emulator.engine.params import one_of, query_int
@@ -34,29 +34,34 @@ def batch_handlers(dialect: Dialect) -> dict[str, Handler]:
     async def create(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
         body = await json_body(request)
-        fields = None
+        wire_input_file_id = None
         if dialect.native_files and isinstance(body, dict) and isinstance(body.get("input_file_id"), str):
             known = body["input_file_id"]
             body = {**body, "input_file_id": netmind.engine_id(backend, known, owner_of(request))}
-            fields = {"wire_input_file_id": known} if known != body["input_file_id"] else None
+            wire_input_file_id = known if known != body["input_file_id"] else None
         scenario = request.headers.get(SCENARIO_HEADER)
-        record = compat.create_batch(backend, dialect, body, owner_of(request), scenario, fields)
-        return json_response(compat.batch_object(dialect, record, created=True))
+        record = compat.create_batch(
+            backend.batches, backend.files, dialect, body, owner_of(request), scenario, wire_input_file_id
+        )
+        return json_response(compat.batch_object(backend.batches, dialect, record, created=True))
 
     async def listing(request: web.Request) -> web.StreamResponse:
         limit = query_int(request.query.get("limit"), "limit", 1, dialect.list_max, dialect.list_default)
-        records, has_more = backend_of(request).batches.page(
+        batches = backend_of(request).batches
+        records, has_more = batches.page(
             owner_of(request), limit=limit, after=request.query.get("after"), where=dialect.owns
         )
-        return json_response(list_wire([compat.batch_object(dialect, r) for r in records], has_more))
+        return json_response(list_wire([compat.batch_object(batches, dialect, r) for r in records], has_more))
 
     async def retrieve(request: web.Request) -> web.StreamResponse:
-        record = compat.get_batch(backend_of(request), dialect, request.match_info["batch_id"], owner_of(request))
-        return json_response(compat.batch_object(dialect, record))
+        batches = backend_of(request).batches
+        record = compat.get_batch(batches, dialect, request.match_info["batch_id"], owner_of(request))
+        return json_response(compat.batch_object(batches, dialect, record))
 
     async def cancel(request: web.Request) -> web.StreamResponse:
-        record = compat.cancel_batch(backend_of(request), dialect, request.match_info["batch_id"], owner_of(request))
-        return json_response(compat.batch_object(dialect, record))
+        batches = backend_of(request).batches
+        record = compat.cancel_batch(batches, dialect, request.match_info["batch_id"], owner_of(request))
+        return json_response(compat.batch_object(batches, dialect, record))
 
     return {"create": create, "list": listing, "retrieve": retrieve, "cancel": cancel}
 

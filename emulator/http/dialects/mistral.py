@@ -85,7 +85,7 @@ async def list_files(request: web.Request) -> web.Response:
     size = query_int(query.get("page_size"), "page_size", 1, 10_000, 100)
     return json_response(
         mistral.file_page(
-            backend_of(request), owner_of(request), page=page, page_size=size, purpose=query.get("purpose")
+            backend_of(request).files, owner_of(request), page=page, page_size=size, purpose=query.get("purpose")
         )
     )
 
@@ -104,8 +104,9 @@ def job_handlers(dialect: Dialect) -> dict[str, Handler]:
     async def create(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
         body = await json_body(request)
-        record = mistral.create_job(backend, dialect, body, owner_of(request), request.headers.get(SCENARIO_HEADER))
-        return json_response(mistral.job_object(backend, record))
+        scenario = request.headers.get(SCENARIO_HEADER)
+        record = mistral.create_job(backend.batches, backend.files, dialect, body, owner_of(request), scenario)
+        return json_response(mistral.job_object(backend.batches, record))
 
     async def listing(request: web.Request) -> web.StreamResponse:
         query = request.query
@@ -123,7 +124,7 @@ def job_handlers(dialect: Dialect) -> dict[str, Handler]:
             except ClockError as exc:
                 raise invalid_value("created_after", str(exc)) from None
         result = mistral.page(
-            backend_of(request),
+            backend_of(request).batches,
             dialect,
             owner_of(request),
             page=query_int(query.get("page"), "page", 0, 1_000_000, 0),
@@ -137,18 +138,18 @@ def job_handlers(dialect: Dialect) -> dict[str, Handler]:
 
     async def retrieve(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
-        record = mistral.get(backend, dialect, request.match_info["job_id"], owner_of(request))
+        record = mistral.get(backend.batches, dialect, request.match_info["job_id"], owner_of(request))
         inline = request.query.get("inline", "false").lower() == "true"
-        return json_response(mistral.job_object(backend, record, inline=inline))
+        return json_response(mistral.job_object(backend.batches, record, inline=inline))
 
     async def cancel(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)
-        record = mistral.cancel(backend, dialect, request.match_info["job_id"], owner_of(request))
-        return json_response(mistral.job_object(backend, record))
+        record = mistral.cancel(backend.batches, dialect, request.match_info["job_id"], owner_of(request))
+        return json_response(mistral.job_object(backend.batches, record))
 
     async def delete(request: web.Request) -> web.StreamResponse:
         return json_response(
-            mistral.delete(backend_of(request), dialect, request.match_info["job_id"], owner_of(request))
+            mistral.delete(backend_of(request).batches, dialect, request.match_info["job_id"], owner_of(request))
         )
 
     return {"create": create, "list": listing, "retrieve": retrieve, "cancel": cancel, "delete": delete}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from emulator.dialects.openai.batches import parse_batch_create
 from emulator.dialects.openai.wire import batch_list_wire, batch_wire
 from emulator.engine.params import query_int
 from emulator.http.responses import backend_of, json_body, json_response, owner_of
@@ -12,8 +13,9 @@ SCENARIO_HEADER = "X-Emulator-Scenario"
 
 
 async def create_batch(request: web.Request) -> web.Response:
-    body = await json_body(request)
-    record = backend_of(request).batches.create(body, owner_of(request), request.headers.get(SCENARIO_HEADER))
+    arguments = parse_batch_create(await json_body(request))
+    scenario = request.headers.get(SCENARIO_HEADER)
+    record = backend_of(request).batches.create(**arguments, owner=owner_of(request), scenario=scenario)
     return json_response(batch_wire(record))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -11,11 +10,12 @@ from aiohttp.http_exceptions import HttpProcessingError
 from emulator.dialects.openai.wire import part_wire, upload_wire
 from emulator.engine.errors import InvalidRequest, missing_parameter
 from emulator.engine.storage import BlobWriter
+from emulator.files.records import UploadRecord
 from emulator.http.responses import backend_of, json_body, json_response, owner_of
 from emulator.http.routes.files import CHUNK, MSG_BAD_MULTIPART
 
 
-def _upload_response(request: web.Request, record: dict[str, Any]) -> web.Response:
+def _upload_response(request: web.Request, record: UploadRecord) -> web.Response:
     backend = backend_of(request)
     file_id = record.get("file_id")
     file = backend.files.find(str(file_id), owner_of(request)) if file_id else None

@@ -1,0 +1,331 @@
+"""A batch's life after create, driven by scheduler timers: validate, run lines as the clock reveals them,
+finalize, drain a cancel, expire at the deadline. Every transition goes through the state machine and is
+published on the batch events hook.
+
+Timers are keyed `<batch id>:step` (the next phase) and `<batch id>:deadline` (the end of the window), so a
+status change replaces the step timer and the state depends only on time and events. After a restart,
+`schedule` re-arms what a record's status implies.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from emulator.batches import state as batch_state
+from emulator.batches.events import BatchEvents
+from emulator.batches.input import iter_request_lines, validate_batch_input
+from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming
+from emulator.batches.results import ResultPublisher, work_files
+from emulator.batches.runner import LineRunner, WorkFiles, slot_end
+from emulator.config import Limits
+from emulator.engine.journal import Journal
+from emulator.engine.scheduler import Scheduler
+from emulator.engine.storage import BlobStore
+from emulator.engine.table import RecordTable
+from emulator.fake_model import FakeModel
+from emulator.fake_model.tokens import request_prompt_tokens
+from emulator.files.service import FilesService
+from emulator.scenario.engine import token_limit_error
+from emulator.scenario.selection import ScenarioSelection
+
+MSG_BATCH_BROKEN = "The batch could not be processed further because of an internal error."
+MSG_CANNOT_FIND_FILE = "Cannot find file {id}, or organization does not have access to it."
+
+
+class BatchLifecycle:
+    """The timers of every batch and what each does when it fires."""
+
+    def __init__(
+        self,
+        table: RecordTable[BatchRecord],
+        blobs: BlobStore,
+        scheduler: Scheduler,
+        files: FilesService,
+        model: FakeModel,
+        scenarios: ScenarioSelection,
+        journal: Journal,
+        events: BatchEvents,
+        results: ResultPublisher,
+        *,
+        limits: Limits,
+        handler_errors: list[dict[str, Any]],
+    ) -> None:
+        self.table = table
+        self.blobs = blobs
+        self.scheduler = scheduler
+        self.files = files
+        self.model = model
+        self.scenarios = scenarios
+        self.journal = journal
+        self.events = events
+        self.results = results
+        self.limits = limits
+        self.handler_errors = handler_errors
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def save(self, record: BatchRecord) -> None:
+        self.table.put(record["id"], record)
+
+    def apply(self, record: BatchRecord, event: BatchEvent, at: float) -> None:
+        """Move a batch by `event` and publish its new status (webhooks and dialects listen)."""
+        batch_state.apply(record, event, at)
+        self.events.publish(record, event)
+
+    def _record(self, batch_id: str) -> BatchRecord:
+        record = self.table.get(batch_id)
+        assert record is not None, f"timer for a missing batch {batch_id}"
+        return record
+
+    def _timing(self, record: BatchRecord) -> PlanTiming:
+        return record["plan"]["timing"]
+
+    def unschedule(self, record: BatchRecord) -> None:
+        self.scheduler.cancel(f"{record['id']}:step")
+        self.scheduler.cancel(f"{record['id']}:deadline")
+
+    # -- arming timers --------------------------------------------------------------------------
+
+    def schedule(self, record: BatchRecord) -> None:
+        """(Re)create the timers a record's status implies; used at create and after a restart."""
+        batch_id = record["id"]
+        sched = self.scheduler
+        timing = self._timing(record)
+        stuck = record["plan"]["stuck_in"]
+        status = record["status"]
+        if status in batch_state.TERMINAL:
+            return
+        if status != "cancelling":
+            sched.call_at(record["expires_at"], f"{batch_id}:deadline", lambda at: self._deadline(batch_id, at))
+        if status == stuck:
+            return
+        step = f"{batch_id}:step"
+        if status == "validating":
+            sched.call_at(record["created_at"] + timing["validating"], step, lambda at: self._validate(batch_id, at))
+        elif status == "in_progress":
+            self._schedule_progress(record)
+        elif status == "finalizing":
+            finalizing_at = float(record["finalizing_at"] or 0)
+            sched.call_at(finalizing_at + timing["finalizing"], step, lambda at: self._finalized(batch_id, at))
+        elif status == "cancelling":
+            delay = record["plan"]["cancel_delay"]
+            delay = timing["cancelling"] if delay is None else delay
+            cancelling_at = float(record["cancelling_at"] or 0)
+            sched.call_at(cancelling_at + delay, step, lambda at: self._drained(batch_id, at))
+
+    def _schedule_progress(self, record: BatchRecord) -> None:
+        batch_id = record["id"]
+        total = int(record["request_counts"]["total"])
+        progress = record["progress"]
+        started = float(record["in_progress_at"] or 0)
+        if progress["cursor_line"] < total:
+            due = slot_end(record, total - 1) if total else started
+        elif progress["delayed"]:
+            due = min(item["finish"] for item in progress["delayed"])
+        else:
+            due = max(started, slot_end(record, total - 1) if total else 0.0)
+        self.scheduler.call_at(due, f"{batch_id}:step", lambda at: self._progress(batch_id, at))
+
+    def cancel(self, record: BatchRecord, now: float) -> None:
+        """Start cancelling: lines finished by now count, the rest never run; `cancelled` after the delay."""
+        batch_id = record["id"]
+        self.catch_up(record, now)
+        self.apply(record, "cancel", now)
+        self.unschedule(record)
+        delay = record["plan"]["cancel_delay"]
+        delay = float(self._timing(record)["cancelling"] if delay is None else delay)
+        self.save(record)
+        self.scheduler.call_at(now + delay, f"{batch_id}:step", lambda at: self._drained(batch_id, at))
+
+    # -- the input a batch holds while it runs --------------------------------------------------
+
+    def _held_input(self, record: BatchRecord) -> Path:
+        return self.blobs.scratch_path(record["id"] + ".in")
+
+    def _hold_input(self, record: BatchRecord) -> None:
+        """Give the batch its own name for the input bytes (a hard link, else a copy), so deleting or expiring
+        the input file while the batch runs takes the file away from the API but not from the batch."""
+        held = self._held_input(record)
+        source = self.blobs.path(record["input_file_id"])
+        held.parent.mkdir(parents=True, exist_ok=True)
+        held.unlink(missing_ok=True)
+        try:
+            os.link(source, held)
+        except OSError:
+            shutil.copyfile(source, held)
+
+    def _release_input(self, record: BatchRecord) -> None:
+        self._held_input(record).unlink(missing_ok=True)
+
+    def _input_path(self, record: BatchRecord) -> Path:
+        held = self._held_input(record)
+        return held if held.exists() else self.blobs.path(record["input_file_id"])
+
+    # -- timers ---------------------------------------------------------------------------------
+
+    def _fail(self, record: BatchRecord, errors: list[BatchError], at: float) -> None:
+        self._release_input(record)
+        record["errors"] = errors
+        self.apply(record, "invalid", at)
+        self.unschedule(record)
+        self.save(record)
+
+    def _validate(self, batch_id: str, at: float) -> None:
+        record = self._record(batch_id)
+        plan = record["plan"]
+        if self.files.find(record["input_file_id"], record["owner"]) is None:
+            message = MSG_CANNOT_FIND_FILE.format(id=record["input_file_id"])
+            self._fail(record, [batch_error(code="invalid_request", message=message, param="input_file_id")], at)
+            return
+        if plan["fail_validation"]:
+            self._fail(record, [error_of(e) for e in plan["fail_validation"]], at)
+            return
+        self._hold_input(record)
+        report = validate_batch_input(
+            self._input_path(record),
+            record["endpoint"],
+            self.limits.model_copy(update=record.get("limits") or {}),
+            known_model=self.model.knows_model,
+            foreign_urls=bool(record.get("lines_follow_endpoint")),
+        )
+        record["model"] = report.model
+        if report.errors:
+            errors = [batch_error(code=e.code, message=e.message, param=e.param, line=e.line) for e in report.errors]
+            self._fail(record, errors, at)
+            return
+        if plan["token_limit_exceeded"]:
+            self._fail(record, [error_of(token_limit_error(report.model))], at)
+            return
+        limit = self.scenarios.engine_for(record["scenario"]).enqueued_token_limit(report.model)
+        if limit is not None:
+            record["enqueued_tokens"] = enqueued_tokens(self._input_path(record))
+            if record["enqueued_tokens"] + self._tokens_in_progress(record) > limit:
+                self._fail(record, [error_of(token_limit_error(report.model, limit=limit))], at)
+                return
+        record["request_counts"]["total"] = report.total_requests
+        self.apply(record, "validated", at)
+        self.save(record)
+        if plan["stuck_in"] != "in_progress":
+            self._schedule_progress(record)
+
+    def _tokens_in_progress(self, record: BatchRecord) -> int:
+        """The enqueued tokens of the owner's other batches for the same model that have passed validation and
+        not ended."""
+        return sum(
+            int(other.get("enqueued_tokens") or 0)
+            for other in self.table.values()
+            if other["id"] != record["id"]
+            and other.get("owner") == record.get("owner")
+            and other.get("model") == record.get("model")
+            and other["status"] in batch_state.ACTIVE
+            and other["status"] != "validating"
+        )
+
+    def _runner(self, record: BatchRecord, work: WorkFiles) -> LineRunner:
+        engine = self.scenarios.engine_for(record["scenario"])
+        return LineRunner(record, self._input_path(record), work, self.model, engine, self.model.seed)
+
+    def catch_up(self, record: BatchRecord, at: float) -> None:
+        """Process the lines of an in-progress batch that have finished by `at`."""
+        if record["status"] != "in_progress" or record["plan"]["stuck_in"] == "in_progress":
+            return
+        progress = record["progress"]
+        before = (progress["cursor_line"], len(progress["delayed"]))
+        work = work_files(self.blobs, record["id"])
+        runner = self._runner(record, work)
+        try:
+            runner.advance_to(at)
+        except Exception as exc:  # a bug or lost input: end this batch, keep the server serving
+            self._broken(record, exc, at)
+            return
+        finally:
+            work.close()
+        for entry in runner.fired:
+            self.journal.add({"kind": "line", **entry})
+        if (progress["cursor_line"], len(progress["delayed"])) != before:
+            self.save(record)
+
+    def _broken(self, record: BatchRecord, exc: Exception, at: float) -> None:
+        """An in-progress batch that cannot go on: keep the error for the test that caused it (like a failing
+        request handler) and fail the batch, so reads and the clock keep working."""
+        self.handler_errors.append(
+            {"method": "BATCH", "path": record["id"], "error": repr(exc), "traceback": traceback.format_exc()}
+        )
+        work = work_files(self.blobs, record["id"])
+        for path in (work.out_path, work.err_path):
+            path.unlink(missing_ok=True)
+        self._fail(record, [batch_error(code="server_error", message=MSG_BATCH_BROKEN)], at)
+
+    def _progress(self, batch_id: str, at: float) -> None:
+        record = self._record(batch_id)
+        self.catch_up(record, at)
+        if record["status"] != "in_progress":
+            return
+        progress = record["progress"]
+        if progress["cursor_line"] < record["request_counts"]["total"] or progress["delayed"]:
+            self._schedule_progress(record)
+            return
+        self.apply(record, "all_done", at)
+        self.save(record)
+        if record["plan"]["stuck_in"] == "finalizing":
+            return
+        self.scheduler.call_at(
+            at + self._timing(record)["finalizing"], f"{batch_id}:step", lambda when: self._finalized(batch_id, when)
+        )
+
+    def _publish(self, record: BatchRecord, at: float) -> None:
+        """Let go of the input and publish the work files."""
+        self._release_input(record)
+        self.results.publish(record, at)
+
+    def _finalized(self, batch_id: str, at: float) -> None:
+        record = self._record(batch_id)
+        self._publish(record, at)
+        self.apply(record, "finalized", at)
+        self.unschedule(record)
+        self.save(record)
+
+    def _drained(self, batch_id: str, at: float) -> None:
+        record = self._record(batch_id)
+        self._publish(record, at)
+        self.apply(record, "drained", at)
+        self.save(record)
+
+    def _deadline(self, batch_id: str, at: float) -> None:
+        record = self._record(batch_id)
+        self.catch_up(record, at)
+        if record["status"] in batch_state.TERMINAL:
+            return
+        if record["status"] == "in_progress":
+            work = work_files(self.blobs, record["id"])
+            try:
+                self._runner(record, work).expire_rest()
+            finally:
+                work.close()
+        self.scheduler.cancel(f"{batch_id}:step")
+        self._publish(record, at)
+        self.apply(record, "deadline", at)
+        self.save(record)
+
+
+def batch_error(
+    *, code: str | None = None, message: str | None = None, param: str | None = None, line: int | None = None
+) -> BatchError:
+    return {"code": code, "message": message, "param": param, "line": line}
+
+
+def error_of(error: Mapping[str, Any]) -> BatchError:
+    """A BatchError from a scenario's error mapping (missing fields null, others dropped)."""
+    return batch_error(
+        code=error.get("code"), message=error.get("message"), param=error.get("param"), line=error.get("line")
+    )
+
+
+def enqueued_tokens(path: Path) -> int:
+    """The prompt tokens of every request of a validated input file, read line by line."""
+    return sum(request_prompt_tokens(request.body) for _, request in iter_request_lines(path))
