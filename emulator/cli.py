@@ -20,7 +20,7 @@ from emulator.config import EmulatorConfig, Limits, Timing
 from emulator.dialects.registry import DIALECT_NAMES
 from emulator.engine.clock import ClockError, parse_time
 from emulator.engine.errors import EmulatorError
-from emulator.webhooks.service import check_secret
+from emulator.webhooks.signing import check_secret
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
 

@@ -27,13 +27,10 @@ are keyed by event and endpoint, so a batch whose ending is replayed after a res
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
-import hashlib
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -46,7 +43,8 @@ from emulator.engine.journal import Journal
 from emulator.engine.scheduler import Scheduler
 from emulator.engine.storage import MetadataStore
 from emulator.scenario.selection import ScenarioSelection
-from emulator.webhooks.ledger import WebhookLedger
+from emulator.webhooks.ledger import AttemptOutcome, AttemptRecord, DeliveryRecord, DeliveryState, WebhookLedger
+from emulator.webhooks.signing import check_secret, default_secret, sign
 
 # OpenAI retries any non-2xx answer with exponential backoff for up to 72 hours: 12 attempts over about 68 hours.
 OPENAI_BACKOFF: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000)
@@ -75,6 +73,7 @@ class SendResult:
 
 Sender = Callable[[str, bytes, dict[str, str], float], Awaitable[SendResult]]
 BatchPayload = Callable[[BatchRecord], dict[str, Any]]
+AFTER_ATTEMPT: dict[AttemptOutcome, DeliveryState] = {"delivered": "delivered", "retry": "pending", "failed": "failed"}
 
 
 @dataclass(slots=True)
@@ -103,19 +102,20 @@ class Delivery:
     copy: int = 0
     corrupt: str | None = None
     rule: str | None = None
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    state: str = "pending"
+    attempts: list[AttemptRecord] = field(default_factory=list)
+    state: DeliveryState = "pending"
     due: float | None = None
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self) -> DeliveryRecord:
         """Every field as JSON-able data (the body as text: it is always JSON)."""
         record = dataclasses.asdict(self)
         record["body"] = self.body.decode()
-        return record
+        return cast(DeliveryRecord, record)
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Delivery:
-        return cls(**{**record, "body": record["body"].encode(), "backoff": tuple(record["backoff"])})
+    def from_record(cls, record: DeliveryRecord) -> Delivery:
+        fields: dict[str, Any] = {**record, "body": record["body"].encode(), "backoff": tuple(record["backoff"])}
+        return cls(**fields)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -133,36 +133,6 @@ class Delivery:
             "attempts": list(self.attempts),
             "body": orjson.loads(self.body),
         }
-
-
-def default_secret(seed: int) -> str:
-    """A stable `whsec_` secret for a seed, used when none is configured."""
-    digest = hashlib.blake2b(f"{seed}:webhook-secret".encode(), digest_size=32).digest()
-    return "whsec_" + base64.b64encode(digest).decode()
-
-
-def secret_bytes(secret: str) -> bytes:
-    """The HMAC key: the base64-decoded part after `whsec_`, or the string itself without that prefix."""
-    if secret.startswith("whsec_"):
-        return base64.b64decode(secret[6:])
-    return secret.encode()
-
-
-def check_secret(secret: str) -> str:
-    """Raise ValueError when a `whsec_` secret is not valid base64."""
-    if secret.startswith("whsec_"):
-        try:
-            base64.b64decode(secret[6:], validate=True)
-        except ValueError:
-            raise ValueError("a whsec_ secret must be followed by base64") from None
-    return secret
-
-
-def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` value for one message (Standard Webhooks, version 1)."""
-    signed = message_id.encode() + b"." + str(timestamp).encode() + b"." + body
-    digest = hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
 
 
 class WebhookService:
@@ -414,12 +384,12 @@ class WebhookService:
         if generation != self._generation:
             return
         if result.ok:
-            outcome = "delivered"
+            outcome: AttemptOutcome = "delivered"
         elif result.retryable(delivery.source == "openai") and not final and number <= len(delivery.backoff):
             outcome = "retry"
         else:
             outcome = "failed"
-        attempt: dict[str, Any] = {
+        attempt: AttemptRecord = {
             "attempt": number,
             "time": at,
             "status": result.status,
@@ -429,14 +399,14 @@ class WebhookService:
         if number == 1 and delivery.corrupt is not None:
             attempt["corrupt"] = delivery.corrupt
         delivery.attempts.append(attempt)
-        delivery.state = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
+        delivery.state = AFTER_ATTEMPT[outcome]
         delivery.due = None
         if outcome == "retry":
             self._schedule(delivery, at + delivery.backoff[number - 1])
         self.ledger.save_deliveries([delivery.to_record()])
         self._record(delivery, attempt)
 
-    def _record(self, delivery: Delivery, attempt: dict[str, Any]) -> None:
+    def _record(self, delivery: Delivery, attempt: AttemptRecord) -> None:
         """One journal entry per attempt (or per dropped delivery)."""
         self.journal.add(
             {

@@ -13,7 +13,8 @@ from emulator.backend import Backend
 from emulator.config import EmulatorConfig
 from emulator.engine.storage import MemoryStore, SqliteStore
 from emulator.webhooks.ledger import DELIVERIES_KIND
-from emulator.webhooks.service import SendResult, sign
+from emulator.webhooks.service import SendResult
+from emulator.webhooks.signing import sign
 from tests.conftest import chat_batch_file
 
 T0 = 1_780_000_000.0
