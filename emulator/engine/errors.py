@@ -3,11 +3,8 @@
 EmulatorError                    (status, message, type, param, code)
   InvalidRequest          400    invalid_request_error
   Unauthorized            401    invalid_request_error
-  PermissionDenied        403    invalid_request_error
   NotFound                404    invalid_request_error
-  MethodNotAllowed        405    invalid_request_error
   Conflict                409    invalid_request_error
-  PayloadTooLarge         413    invalid_request_error
   RateLimited             429    requests
   ServerError             500    server_error
 
@@ -90,28 +87,13 @@ class Unauthorized(EmulatorError):
     type = INVALID_REQUEST
 
 
-class PermissionDenied(EmulatorError):
-    status = 403
-    type = INVALID_REQUEST
-
-
 class NotFound(EmulatorError):
     status = 404
     type = INVALID_REQUEST
 
 
-class MethodNotAllowed(EmulatorError):
-    status = 405
-    type = INVALID_REQUEST
-
-
 class Conflict(EmulatorError):
     status = 409
-    type = INVALID_REQUEST
-
-
-class PayloadTooLarge(EmulatorError):
-    status = 413
     type = INVALID_REQUEST
 
 

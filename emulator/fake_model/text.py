@@ -131,13 +131,3 @@ def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> tuple[str, bool]
     if cut == -1:
         return text, False
     return text[:cut], True
-
-
-def refusal_text(digest: bytes) -> str:
-    """A short deterministic refusal message."""
-    options = (
-        "I'm sorry, but I can't help with that.",
-        "I can't assist with that request.",
-        "Sorry, I'm not able to help with this.",
-    )
-    return options[digest[5] % len(options)]
