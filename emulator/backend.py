@@ -160,7 +160,7 @@ class Backend:
     def client_findings(self) -> list[dict[str, Any]]:
         """What the journal says about how clients used the API (see `client_findings`)."""
         self.run_due()
-        return client_findings(self.journal.entries(), self.store.values("batches"))
+        return client_findings(self.journal.entries(), self.batches.table.values())
 
     def clock_state(self) -> dict[str, Any]:
         now = self.clock.now()

@@ -21,15 +21,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from emulator.batches.records import BatchRecord, BatchStatus
+from emulator.batches.state import stamp
+
 TIGHT_POLLS = 10
 POLL_WINDOW_SECONDS = 1.0
 RETRIEVE = re.compile(r"/(?:batches|batch/jobs)/([^/]+)$")
 DOWNLOAD = re.compile(r"/files/([^/]+)/content$")
-ENDED_BEFORE_RESUBMIT = ("failed_at", "expired_at", "cancelled_at")
+ENDED_BEFORE_RESUBMIT: tuple[BatchStatus, ...] = ("failed", "expired", "cancelled")
 DOWNLOADS_ELSEWHERE = frozenset({"anthropic"})
 
 
-def client_findings(entries: Iterable[Mapping[str, Any]], batches: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def client_findings(entries: Iterable[Mapping[str, Any]], batches: Iterable[BatchRecord]) -> list[dict[str, Any]]:
     """Every finding, in a stable order: polling, resubmissions, then undownloaded files by batch creation."""
     polls: dict[str, list[float]] = defaultdict(list)
     downloaded: set[str] = set()
@@ -66,8 +69,8 @@ def _tight_polling(polls: Mapping[str, list[float]]) -> Iterable[dict[str, Any]]
                 break
 
 
-def _resubmissions(records: list[Mapping[str, Any]]) -> Iterable[dict[str, Any]]:
-    first_use: dict[tuple[Any, str], Mapping[str, Any]] = {}
+def _resubmissions(records: list[BatchRecord]) -> Iterable[dict[str, Any]]:
+    first_use: dict[tuple[Any, str], BatchRecord] = {}
     for record in records:
         key = (record.get("owner"), str(record.get("input_file_id")))
         earlier = first_use.get(key)
@@ -83,12 +86,13 @@ def _resubmissions(records: list[Mapping[str, Any]]) -> Iterable[dict[str, Any]]
         first_use[key] = record
 
 
-def _ended_before(record: Mapping[str, Any], moment: float) -> bool:
+def _ended_before(record: BatchRecord, moment: float) -> bool:
     """Whether `record` had failed, expired or been cancelled by `moment`."""
-    return any(record.get(name) is not None and record[name] <= moment for name in ENDED_BEFORE_RESUBMIT)
+    stamps = (stamp(record, status) for status in ENDED_BEFORE_RESUBMIT)
+    return any(at is not None and at <= moment for at in stamps)
 
 
-def _undownloaded(records: list[Mapping[str, Any]], downloaded: set[str]) -> Iterable[dict[str, Any]]:
+def _undownloaded(records: list[BatchRecord], downloaded: set[str]) -> Iterable[dict[str, Any]]:
     for record in records:
         if record.get("dialect") in DOWNLOADS_ELSEWHERE:
             continue
