@@ -20,6 +20,7 @@ from emulator.engine.journal import Journal
 from emulator.engine.scheduler import Scheduler
 from emulator.engine.storage import open_storage
 from emulator.fake_model import FakeModel
+from emulator.files.presigned import PresignedFiles
 from emulator.files.service import FilesService
 from emulator.files.uploads import UploadsService
 from emulator.scenario.registry import ScenarioEngine, ScenarioRegistry
@@ -48,6 +49,7 @@ class Backend:
         self.batch_events = BatchEvents()
         self.files = FilesService(self.store, self.blobs, self.clock, self.ids, config.limits)
         self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, config.limits, self.files)
+        self.presigned = PresignedFiles(self.store, self.clock, self.ids, self.files)
         self.batches = BatchesService(
             self.store,
             self.blobs,

@@ -10,7 +10,6 @@ from aiohttp import web
 
 from emulator.batches.input_files import is_internal
 from emulator.dialects.base import Dialect
-from emulator.dialects.compat import netmind
 from emulator.dialects.compat import providers as compat
 from emulator.dialects.openai.wire import file_list_wire, list_wire
 from emulator.engine.errors import InvalidRequest
@@ -37,7 +36,7 @@ def batch_handlers(dialect: Dialect) -> dict[str, Handler]:
         wire_input_file_id = None
         if dialect.native_files and isinstance(body, dict) and isinstance(body.get("input_file_id"), str):
             known = body["input_file_id"]
-            body = {**body, "input_file_id": netmind.engine_id(backend, known, owner_of(request))}
+            body = {**body, "input_file_id": backend.presigned.stored_id(known, owner_of(request))}
             wire_input_file_id = known if known != body["input_file_id"] else None
         scenario = request.headers.get(SCENARIO_HEADER)
         record = compat.create_batch(

@@ -96,7 +96,7 @@ async def retrieve_file(request: web.Request) -> web.Response:
 
 
 async def signed_url(request: web.Request) -> web.Response:
-    token = netmind.download_token(backend_of(request), request.match_info["file_id"], owner_of(request))
+    token = backend_of(request).presigned.download_token(request.match_info["file_id"], owner_of(request))
     return json_response({"url": f"{request.url.origin()}{netmind.PRESIGNED_PATH}{token}"})
 
 

@@ -17,30 +17,34 @@ def _url(request: web.Request, token: str) -> str:
 
 
 async def register_file(request: web.Request) -> web.Response:
-    grant = netmind.register(backend_of(request), await json_body(request), owner_of(request))
+    grant = netmind.register(backend_of(request).presigned, await json_body(request), owner_of(request))
     return json_response({"id": grant["id"], "presigned_url": _url(request, grant["token"])})
 
 
 async def list_files(request: web.Request) -> web.Response:
-    return json_response(netmind.list_files(backend_of(request), owner_of(request)))
+    return json_response(netmind.list_files(backend_of(request).presigned, owner_of(request)))
 
 
 async def retrieve_file(request: web.Request) -> web.Response:
-    return json_response(netmind.file_object(backend_of(request), request.match_info["file_id"], owner_of(request)))
+    return json_response(
+        netmind.file_object(backend_of(request).presigned, request.match_info["file_id"], owner_of(request))
+    )
 
 
 async def delete_file(request: web.Request) -> web.Response:
-    return json_response(netmind.delete(backend_of(request), request.match_info["file_id"], owner_of(request)))
+    return json_response(
+        netmind.delete(backend_of(request).presigned, request.match_info["file_id"], owner_of(request))
+    )
 
 
 async def download_url(request: web.Request) -> web.Response:
-    token = netmind.download_token(backend_of(request), request.match_info["file_id"], owner_of(request))
+    token = backend_of(request).presigned.download_token(request.match_info["file_id"], owner_of(request))
     return json_response({"presigned_url": _url(request, token)})
 
 
 async def presigned_put(request: web.Request) -> web.Response:
-    backend = backend_of(request)
-    entry, pending = netmind.begin_upload(backend, request.match_info["token"])
+    presigned = backend_of(request).presigned
+    entry, pending = presigned.begin_upload(request.match_info["token"])
     try:
         while chunk := await request.content.read(CHUNK):
             pending.write(chunk)
@@ -50,13 +54,13 @@ async def presigned_put(request: web.Request) -> web.Response:
     if pending.writer.size == 0:
         pending.writer.abort()
         raise InvalidRequest("The uploaded file is empty.", param="file")
-    netmind.finish_upload(backend, entry, pending)
+    presigned.finish_upload(entry, pending)
     return web.Response(status=200)
 
 
 async def presigned_get(request: web.Request) -> web.StreamResponse:
     backend = backend_of(request)
-    grant = netmind.presigned(backend, request.match_info["token"], "download")
+    grant = backend.presigned.granted(request.match_info["token"], "download")
     path, _size = backend.files.content_path(grant["file_id"], grant["owner"])
     return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
 
