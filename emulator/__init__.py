@@ -10,11 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from emulator.version import __version__
+
 if TYPE_CHECKING:
     from emulator.config import EmulatorConfig
     from emulator.testing.handle import EmulatorHandle
-
-__version__ = "0.1.0"
 
 __all__ = ["EmulatorConfig", "EmulatorHandle", "__version__"]
 

@@ -12,12 +12,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.scenario import SCENARIO_SUFFIXES
-
-if TYPE_CHECKING:
-    from emulator.server import ThreadedEmulator
 
 # A scenario as a test names it: a registered name, a file path or a document.
 ScenarioSpec = str | Path | Mapping[str, Any]
@@ -49,7 +46,7 @@ def scenario_document(scenario: ScenarioSpec) -> dict[str, Any]:
 class EmulatorConnection:
     """A running emulator reached through its admin API over HTTP."""
 
-    server: ThreadedEmulator | None = None
+    server: object | None = None  # the server object when it runs in this process (see InProcessConnection)
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
