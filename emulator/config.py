@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MB = 1024 * 1024
+ADMIN_PREFIX = "/_emulator"  # where the admin API is served (fixed: clients and the pytest handle rely on it)
 
 
 class Timing(BaseModel):

@@ -25,7 +25,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.config import Timing
+from emulator.config import ADMIN_PREFIX, Timing
 from emulator.scenario.effects import BatchPlan, HttpFault, LineEffect, VideoEffect, WebhookEffect
 from emulator.scenario.matchers import (
     HttpMatcher,
@@ -39,8 +39,6 @@ from emulator.scenario.matchers import (
     take_one,
 )
 from emulator.scenario.schema import BatchRule, Scenario
-
-ADMIN_PREFIX = "/_emulator"
 
 
 class ScenarioEngine:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from emulator.config import ADMIN_PREFIX
 from emulator.scenario import SCENARIO_SUFFIXES
 
 # A scenario as a test names it: a registered name, a file path or a document.
@@ -56,7 +57,7 @@ class EmulatorConnection:
     def admin(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
         """One admin API call (`path` below `/_emulator`); AdminError on an error status."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method)
+        request = urllib.request.Request(self.url + ADMIN_PREFIX + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
