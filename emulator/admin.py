@@ -15,13 +15,12 @@ from typing import Any
 
 import yaml
 
-from emulator import __version__
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
-from emulator.engine.clock import ClockError, parse_time
+from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import MSG_NO_SUCH_BATCH, MSG_NO_SUCH_FILE, InvalidRequest, NotFound, missing_parameter
 from emulator.scenario.registry import ScenarioEngine
+from emulator.version import __version__
 
-CLOCK_MODES = ("manual", "real")
 # Units `POST /clock/advance` takes, in seconds each.
 ADVANCE_UNITS = (("seconds", 1), ("minutes", 60), ("hours", 3600), ("days", 86400))
 

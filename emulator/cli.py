@@ -18,7 +18,7 @@ import orjson
 from emulator.batches.endpoints import BATCH_ENDPOINTS
 from emulator.config import EmulatorConfig, Limits, Timing
 from emulator.dialects.registry import DIALECT_NAMES
-from emulator.engine.clock import ClockError, parse_time
+from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import EmulatorError
 from emulator.webhooks.signing import check_secret
 
@@ -74,7 +74,7 @@ def main() -> None:
 @click.option(
     "--clock",
     "clock_mode",
-    type=click.Choice(["manual", "real"]),
+    type=click.Choice(CLOCK_MODES),
     default="real",
     show_default=True,
     help="manual: time moves only through the admin API; real: wall time, scaled by --speed.",

@@ -7,7 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from emulator.engine.clock import ClockMode
+
 MB = 1024 * 1024
+ADMIN_PREFIX = "/_emulator"  # where the admin API is served (fixed: clients and the pytest handle rely on it)
 
 
 class Timing(BaseModel):
@@ -45,7 +48,7 @@ class EmulatorConfig(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    clock: Literal["manual", "real"] = "real"
+    clock: ClockMode = "real"
     speed: float = Field(1.0, gt=0)
     start_time: float | None = None
     seed: int = 0

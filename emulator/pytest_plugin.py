@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from emulator.config import EmulatorConfig
-from emulator.engine.clock import ClockError, parse_time
+from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.testing.handle import (
     DEFAULT_API_KEY,
     DEFAULT_MANUAL_START,
@@ -30,7 +30,6 @@ from emulator.testing.handle import (
 
 MARKER = "batch_emulator"
 MARKER_OPTIONS = ("scenario", "start_time", "seed", "clock")
-CLOCK_MODES = ("manual", "real")
 URL_ENV = "BATCH_EMULATOR_URL"
 SECTION = "batch-emulator server traceback"
 

@@ -30,7 +30,7 @@ from emulator.engine.table import RecordTable
 from emulator.fake_model import FakeModel
 from emulator.fake_model.tokens import request_prompt_tokens
 from emulator.files.service import FilesService
-from emulator.scenario.engine import token_limit_error
+from emulator.scenario.effects import token_limit_error
 from emulator.scenario.selection import ScenarioSelection
 
 MSG_BATCH_BROKEN = "The batch could not be processed further because of an internal error."

@@ -32,7 +32,7 @@ from emulator.engine.table import RecordTable
 from emulator.fake_model import FakeModel
 from emulator.files.records import FileRecord
 from emulator.files.service import FilesService
-from emulator.scenario.engine import BatchPlan
+from emulator.scenario.effects import BatchPlan
 from emulator.scenario.selection import ScenarioSelection
 
 KIND = "batches"

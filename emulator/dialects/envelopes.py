@@ -28,7 +28,7 @@ from http import HTTPStatus
 from typing import Any
 
 from emulator.engine.errors import MSG_BAD_API_KEY, MSG_NO_API_KEY, EmulatorError, Unauthorized
-from emulator.scenario.engine import default_error
+from emulator.scenario.effects import default_error
 
 ERROR_FIELDS = ("message", "type", "param", "code")
 MSG_INVALID_JSON = (

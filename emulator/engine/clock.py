@@ -10,9 +10,10 @@ import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 ClockMode = Literal["manual", "real"]
+CLOCK_MODES: tuple[ClockMode, ...] = get_args(ClockMode)
 
 
 class Clock(Protocol):

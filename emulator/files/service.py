@@ -44,12 +44,16 @@ class PendingFile:
     writer: BlobWriter
     max_bytes: int
 
-    def write(self, chunk: bytes) -> None:
-        if self.writer.size + len(chunk) > self.max_bytes:
+    def check_size(self, extra: int) -> None:
+        """The 400 (the blob dropped) if `extra` more bytes make the file larger than allowed."""
+        if self.writer.size + extra > self.max_bytes:
             self.writer.abort()
             raise InvalidRequest(
                 f"File is too large. The maximum size is {self.max_bytes} bytes.", param="file", code="file_too_large"
             )
+
+    def write(self, chunk: bytes) -> None:
+        self.check_size(len(chunk))
         self.writer.write(chunk)
 
 

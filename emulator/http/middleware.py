@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.config import ADMIN_PREFIX
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
 from emulator.engine.errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
 from emulator.http.dialects.mounts import dialect_of
@@ -26,7 +27,6 @@ from emulator.http.faults import apply_fault
 from emulator.http.responses import ENTRY, ENVELOPE, OWNER, STARTED, backend_of, json_response, provider_headers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ADMIN_PREFIX = "/_emulator"
 PRESIGNED_PREFIX = "/_presigned/"
 JOURNAL_HEADERS = ("user-agent", "x-stainless-retry-count", "x-stainless-async", "content-type", "x-emulator-scenario")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
 ENTRY: web.RequestKey[dict[str, Any]] = web.RequestKey("journal_entry")
 ENVELOPE: web.RequestKey[ErrorEnvelope] = web.RequestKey("error_envelope")
 STARTED: web.RequestKey[float] = web.RequestKey("started")  # `time.perf_counter()` when the request arrived
-WRITE_CHUNK = 256 * 1024
+CHUNK = 256 * 1024  # bytes read from or written to a connection at a time
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -25,7 +26,7 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 async def stream_response(request: web.Request, lines: Iterable[bytes], content_type: str) -> web.StreamResponse:
-    """Send `lines` as the body, written in chunks of about WRITE_CHUNK bytes, never holding them all. The
+    """Send `lines` as the body, written in chunks of about CHUNK bytes, never holding them all. The
     headers are sent before the middleware sees the response, so the provider's headers go here."""
     response = web.StreamResponse(headers={"Content-Type": content_type, **provider_headers(request)})
     await response.prepare(request)
@@ -34,13 +35,18 @@ async def stream_response(request: web.Request, lines: Iterable[bytes], content_
     for line in lines:
         buffer.append(line)
         size += len(line)
-        if size >= WRITE_CHUNK:
+        if size >= CHUNK:
             await response.write(b"".join(buffer))
             buffer, size = [], 0
     if buffer:
         await response.write(b"".join(buffer))
     await response.write_eof()
     return response
+
+
+def file_download(path: Path) -> web.FileResponse:
+    """A stored file's bytes as a download, sent in chunks from disk."""
+    return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
 
 
 def backend_of(request: web.Request) -> Backend:

@@ -2,11 +2,13 @@
 
 This module is the public face; the work is split by job:
 
-- `scenario_schema`: the pydantic document model (`Scenario` and its rules);
-- `scenario_loader`: parsing with `FILE:LINE: field.path: message` errors, the `ScenarioRegistry` of bundled
-  and user scenarios, and the command-line helpers `check_files` and `json_schema`;
-- `scenario_engine`: the `ScenarioEngine` the services consult (`http_fault`, `batch_plan`, `line_effect`,
-  `webhook_effect`, `video_effect`).
+- `schema`: the pydantic document model (`Scenario` and its rules), with the glob, regex and line-range
+  helpers of `patterns`;
+- `loader`: parsing with `FILE:LINE: field.path: message` errors, the `ScenarioRegistry` of bundled and user
+  scenarios, and the command-line helpers `check_files` and `json_schema`;
+- `engine`: the `ScenarioEngine` the services consult (`http_fault`, `batch_plan`, `line_effect`,
+  `webhook_effect`, `video_effect`), matching with the compiled rules of `matchers` and answering with the
+  results of `effects`.
 
 Typical use::
 
@@ -18,17 +20,17 @@ Typical use::
 
 from __future__ import annotations
 
-from emulator.scenario.engine import (
+from emulator.scenario.effects import (
     BatchPlan,
     HttpFault,
     LineEffect,
-    ScenarioEngine,
     VideoEffect,
     WebhookEffect,
     default_error,
     default_headers,
     token_limit_error,
 )
+from emulator.scenario.engine import ScenarioEngine
 from emulator.scenario.loader import (
     ScenarioError,
     ScenarioRegistry,

@@ -11,12 +11,11 @@ A document has four rule levels, each a first-match-wins list:
 - `webhooks`: per webhook delivery the emulator sends (match on event type, URL, source, fraction; effects: a
   virtual delay, duplicate copies, a corrupted first attempt, a dropped delivery).
 
-Patterns are compiled here once so a bad glob or regex fails at load time; the engine reuses the helpers.
+Patterns (emulator/scenario/patterns.py) are compiled here once so a bad glob or regex fails at load time.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, StrictInt, field_validator
@@ -25,85 +24,13 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from emulator.config import Timing
+from emulator.scenario.patterns import custom_id_pattern, glob_regex, line_range, user_regex
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-REGEX_PREFIX = "regex:"
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 Fault = Literal["connection_reset", "truncated_body", "malformed_json"]
 Corruption = Literal["signature", "timestamp", "body"]
-_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d*)\s*$")
-
-
-# -- pattern helpers ------------------------------------------------------------------------------------
-
-
-def glob_regex(pattern: str, *, segments: bool = False) -> re.Pattern[str]:
-    """Compile a glob (`*`, `?`, `[abc]`, `[!abc]`) to an anchored regex.
-
-    With `segments=True` (paths) `*` and `?` stay inside one `/`-separated segment and `**` crosses them.
-    Raises ValueError for an unclosed `[`.
-    """
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "*":
-            if segments and pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-                continue
-            out.append("[^/]*" if segments else ".*")
-        elif char == "?":
-            out.append("[^/]" if segments else ".")
-        elif char == "[":
-            start = i + 1
-            if start < n and pattern[start] == "!":
-                start += 1
-            end = pattern.find("]", start + 1 if start < n and pattern[start] == "]" else start)
-            if end < 0:
-                raise ValueError(f"invalid glob {pattern!r}: '[' at position {i} is never closed")
-            body = pattern[i + 1 : end].replace("\\", "\\\\")
-            out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
-            i = end
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("(?s:" + "".join(out) + r")\Z")
-
-
-def is_glob(pattern: str) -> bool:
-    return any(char in pattern for char in "*?[")
-
-
-def user_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a user-written regex, turning re.error into a ValueError that names the pattern."""
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
-
-
-def custom_id_pattern(value: str) -> re.Pattern[str]:
-    """The matcher for a `custom_id` field: a glob, or a regex after the `regex:` prefix."""
-    if value.startswith(REGEX_PREFIX):
-        return user_regex(value[len(REGEX_PREFIX) :])
-    return glob_regex(value)
-
-
-def line_bounds(value: str | LineRange) -> tuple[int, int | None]:
-    """(first, last) of a `lines` value; last None means "to the end"."""
-    if isinstance(value, LineRange):
-        return value.from_, value.to
-    found = _RANGE.match(value)
-    if found is None:
-        raise ValueError(f"invalid line range {value!r}: expected 'FROM-TO' such as '3-7'")
-    first, last = int(found.group(1)), int(found.group(2)) if found.group(2) else None
-    if first < 1:
-        raise ValueError("line numbers start at 1")
-    if last is not None and last < first:
-        raise ValueError(f"invalid line range {value!r}: the end comes before the start")
-    return first, last
 
 
 # -- JSON Schema shapes for fields that accept shorthands ----------------------------------------------
@@ -185,6 +112,13 @@ class LineRange(Strict):
         if self.to is not None and self.to < self.from_:
             raise ValueError("'to' comes before 'from'")
         return self
+
+
+def line_bounds(value: str | LineRange) -> tuple[int, int | None]:
+    """(first, last) of a `lines` value; last None means "to the end"."""
+    if isinstance(value, LineRange):
+        return value.from_, value.to
+    return line_range(value)
 
 
 class LineMatch(Strict):

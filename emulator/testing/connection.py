@@ -12,12 +12,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from emulator.config import ADMIN_PREFIX
 from emulator.scenario import SCENARIO_SUFFIXES
-
-if TYPE_CHECKING:
-    from emulator.server import ThreadedEmulator
 
 # A scenario as a test names it: a registered name, a file path or a document.
 ScenarioSpec = str | Path | Mapping[str, Any]
@@ -49,7 +47,7 @@ def scenario_document(scenario: ScenarioSpec) -> dict[str, Any]:
 class EmulatorConnection:
     """A running emulator reached through its admin API over HTTP."""
 
-    server: ThreadedEmulator | None = None
+    server: object | None = None  # the server object when it runs in this process (see InProcessConnection)
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
@@ -59,7 +57,7 @@ class EmulatorConnection:
     def admin(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Any:
         """One admin API call (`path` below `/_emulator`); AdminError on an error status."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method)
+        request = urllib.request.Request(self.url + ADMIN_PREFIX + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:

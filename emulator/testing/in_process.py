@@ -38,6 +38,8 @@ def _json_copy(data: T) -> T:
 class InProcessConnection(EmulatorConnection):
     """A `ThreadedEmulator` of this process, driven on its own loop. `admin()` still uses HTTP."""
 
+    server: ThreadedEmulator
+
     def __init__(self, server: ThreadedEmulator) -> None:
         super().__init__(server.url)
         self.server = server
@@ -46,7 +48,6 @@ class InProcessConnection(EmulatorConnection):
     def _run(self, operation: Callable[[Backend], T]) -> T:
         """Run an admin operation on the server's loop; its error as the admin API's AdminError."""
         backend = self._backend
-        assert self.server is not None
         try:
             return self.server.call(lambda: _json_copy(operation(backend)))
         except EmulatorError as exc:

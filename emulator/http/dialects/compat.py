@@ -14,12 +14,11 @@ from emulator.dialects.compat import providers as compat
 from emulator.dialects.openai.wire import file_list_wire, list_wire
 from emulator.engine.errors import InvalidRequest
 from emulator.engine.params import one_of, query_int
-from emulator.http.responses import backend_of, json_body, json_response, owner_of, stream_response
+from emulator.http.responses import backend_of, file_download, json_body, json_response, owner_of, stream_response
 from emulator.http.routes import files as files_routes
 from emulator.http.routes.batches import SCENARIO_HEADER
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CHUNK = 256 * 1024
 
 
 def _transformed(path: Path, transform: Callable[[bytes], bytes]) -> Iterator[bytes]:
@@ -101,7 +100,7 @@ def file_handlers(dialect: Dialect) -> dict[str, Handler]:
         if dialect.result_style == "unwrapped" and record["purpose"] == "batch_output":
             lines = _transformed(path, compat.unwrap_result_line)
             return await stream_response(request, lines, "application/octet-stream")
-        return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
+        return file_download(path)
 
     return {"create": create, "list": listing, "content": content}
 

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
 from emulator.dialects.base import Dialect
 from emulator.dialects.compat import netmind
@@ -15,15 +14,21 @@ from emulator.dialects.mistral import jobs as mistral
 from emulator.engine.clock import ClockError, parse_time
 from emulator.engine.errors import InvalidRequest, invalid_value, missing_parameter
 from emulator.engine.params import query_int
+from emulator.engine.storage import BlobWriter
 from emulator.files.service import check_filename
 from emulator.http.faults import apply_fault
+from emulator.http.multipart import FIELD_LIMIT, upload_form
 from emulator.http.responses import ENTRY, backend_of, json_body, json_response, owner_of
 from emulator.http.routes import files as files_routes
 from emulator.http.routes.batches import SCENARIO_HEADER
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CHUNK = 256 * 1024
-FIELD_LIMIT = 4096
+
+
+def _check_size(writer: BlobWriter, limit: int, extra: int) -> None:
+    """Mistral's 400 for a file that `extra` more bytes make larger than `limit`."""
+    if writer.size + extra > limit:
+        raise InvalidRequest(f"File is too large. The maximum size is {limit} bytes.", param="file")
 
 
 async def upload_file(request: web.Request) -> web.StreamResponse:
@@ -32,22 +37,16 @@ async def upload_file(request: web.Request) -> web.StreamResponse:
     backend = backend_of(request)
     limit = backend.config.limits.file_max_bytes
     fields: dict[str, str] = {}
-    writer = None
+    writer: BlobWriter | None = None
     filename = ""
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                raise InvalidRequest("Could not parse the multipart form data of the request.")
+    async with upload_form(request) as form:
+        while (part := await form.next_part()) is not None:
             if part.name == "file":
                 if writer is not None:
                     raise InvalidRequest("Only one file may be uploaded per request.", param="file")
                 writer = backend.blobs.writer()
                 filename = part.filename or ""
-                while chunk := await part.read_chunk(CHUNK):
-                    if writer.size + len(chunk) > limit:
-                        raise InvalidRequest(f"File is too large. The maximum size is {limit} bytes.", param="file")
-                    writer.write(chunk)
+                await form.stream(part, writer, functools.partial(_check_size, writer, limit))
             elif part.name:
                 data = await part.read_chunk(FIELD_LIMIT)
                 fields[part.name] = data.decode("utf-8", errors="replace")
@@ -61,16 +60,6 @@ async def upload_file(request: web.Request) -> web.StreamResponse:
                 ttl = int(fields["expiry"]) * 3600
             except ValueError:
                 raise invalid_value("expiry", "expiry must be a whole number of hours.") from None
-    except (ValueError, AssertionError, asyncio.IncompleteReadError, HttpProcessingError) as exc:
-        if writer is not None:
-            writer.abort()
-        if isinstance(exc, InvalidRequest):
-            raise
-        raise InvalidRequest("Could not parse the multipart form data of the request.") from None
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
     fault = await apply_fault(request, request[ENTRY], purpose=purpose)
     if fault is not None:
         writer.abort()

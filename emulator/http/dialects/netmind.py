@@ -7,9 +7,7 @@ from aiohttp import web
 
 from emulator.dialects.compat import netmind
 from emulator.engine.errors import InvalidRequest
-from emulator.http.responses import backend_of, json_body, json_response, owner_of
-
-CHUNK = 256 * 1024
+from emulator.http.responses import CHUNK, backend_of, file_download, json_body, json_response, owner_of
 
 
 def _url(request: web.Request, token: str) -> str:
@@ -62,7 +60,7 @@ async def presigned_get(request: web.Request) -> web.StreamResponse:
     backend = backend_of(request)
     grant = backend.presigned.granted(request.match_info["token"], "download")
     path, _size = backend.files.content_path(grant["file_id"], grant["owner"])
-    return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
+    return file_download(path)
 
 
 def add_native_file_routes(router: web.UrlDispatcher, prefix: str) -> None:

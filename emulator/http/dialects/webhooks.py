@@ -10,6 +10,7 @@ import orjson
 from aiohttp import web
 
 from emulator.backend import Backend
+from emulator.config import ADMIN_PREFIX
 from emulator.engine.errors import InvalidRequest
 from emulator.http.responses import backend_of, json_response
 from emulator.webhooks.service import Sender, SendResult
@@ -91,7 +92,7 @@ async def flush_webhooks(request: web.Request) -> web.Response:
     return json_response(backend.webhooks.describe())
 
 
-def setup_routes(app: web.Application, backend: Backend, prefix: str = "/_emulator") -> None:
+def setup_routes(app: web.Application, backend: Backend, prefix: str = ADMIN_PREFIX) -> None:
     install_sender(app, backend)
     app.router.add_get(f"{prefix}/webhooks", get_webhooks)
     app.router.add_put(f"{prefix}/webhooks", put_webhooks)

@@ -10,6 +10,7 @@ import orjson
 from aiohttp import web
 
 from emulator import admin
+from emulator.config import ADMIN_PREFIX
 from emulator.engine.errors import InvalidRequest
 from emulator.http.responses import backend_of, json_response
 
@@ -87,7 +88,7 @@ async def handler_errors(request: web.Request) -> web.Response:
     return json_response(admin.handler_errors(backend_of(request)))
 
 
-def setup_routes(app: web.Application, prefix: str = "/_emulator") -> None:
+def setup_routes(app: web.Application, prefix: str = ADMIN_PREFIX) -> None:
     app.router.add_get(f"{prefix}/health", health)
     app.router.add_get(f"{prefix}/clock", get_clock)
     app.router.add_post(f"{prefix}/clock/advance", advance_clock)

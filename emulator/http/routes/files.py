@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass, field
 
-from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 
 from emulator.dialects.openai.wire import file_list_wire, file_wire
@@ -14,18 +13,15 @@ from emulator.engine.errors import InvalidRequest, missing_parameter
 from emulator.engine.params import int_in_range, one_of, query_int
 from emulator.files.service import MAX_FILENAME_LENGTH, PendingFile, check_filename, check_purpose
 from emulator.http.faults import apply_fault
-from emulator.http.responses import ENTRY, backend_of, json_response, owner_of
+from emulator.http.multipart import FIELD_LIMIT, MSG_BAD_MULTIPART, UploadForm, require_multipart, upload_form
+from emulator.http.responses import ENTRY, backend_of, file_download, json_response, owner_of
 
-CHUNK = 256 * 1024
 PATH_IN_FILENAME = re.compile(r'filename="[^"]*[\\/]')
-FIELD_LIMIT = 4096
 # One header line of a form part. aiohttp's default (8190 bytes) cuts off a Content-Disposition line whose
 # filename has a few thousand characters before the filename check can report its length.
 PART_HEADER_LIMIT = 64 * 1024
-PART_HEADER_COUNT = 32
 ANCHOR = "expires_after[anchor]"
 SECONDS = "expires_after[seconds]"
-MSG_BAD_MULTIPART = "Could not parse the multipart form data of the request."
 
 
 async def _field_text(part: BodyPartReader) -> str:
@@ -72,10 +68,6 @@ class _Form:
     pending: PendingFile | None = None
     fault_asked: bool = False
 
-    def discard(self) -> None:
-        if self.pending is not None:
-            self.pending.writer.abort()
-
 
 async def _check(request: web.Request, form: _Form, *, final: bool) -> web.StreamResponse | None:
     """Ask the scenario for a fault on the upload (once) and check its parameters.
@@ -101,19 +93,10 @@ async def _check(request: web.Request, form: _Form, *, final: bool) -> web.Strea
     return None
 
 
-async def _read_form(request: web.Request, form: _Form) -> web.StreamResponse | None:
+async def _read_form(request: web.Request, upload: UploadForm, form: _Form) -> web.StreamResponse | None:
     """Read every part, streaming the file to disk; returns a fault's response if one fired on the way."""
     files = backend_of(request).files
-    reader = MultipartReader(
-        request.headers,
-        request.content,
-        client_max_size=request.client_max_size,
-        max_field_size=PART_HEADER_LIMIT,
-        max_headers=PART_HEADER_COUNT,
-    )
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise InvalidRequest(MSG_BAD_MULTIPART)
+    while (part := await upload.next_part()) is not None:
         if part.name == "file":
             if form.pending is not None:
                 raise InvalidRequest("Only one file may be uploaded per request.", param="file")
@@ -127,8 +110,7 @@ async def _read_form(request: web.Request, form: _Form) -> web.StreamResponse | 
             form.pending = PendingFile(
                 form.filename, "", None, owner_of(request), files.blobs.writer(), files.limits.file_max_bytes
             )
-            while chunk := await part.read_chunk(CHUNK):
-                form.pending.write(chunk)
+            await upload.stream(part, form.pending.writer, form.pending.check_size)
         elif part.name:
             text = await _field_text(part)
             form.fields.setdefault(part.name, text)
@@ -155,25 +137,15 @@ def _unreadable(exc: BaseException) -> InvalidRequest:
 async def create_file(request: web.Request) -> web.StreamResponse:
     """Upload a file. The form's fields may come in any order; the file is streamed to a temporary blob as it
     arrives and discarded if a check fails or a scenario fault fires once the rest of the form is in."""
-    if not request.content_type.startswith("multipart/"):
-        raise InvalidRequest(
-            f"Invalid Content-Type header ({request.content_type}), expected multipart/form-data.",
-            code="invalid_content_type",
-        )
+    require_multipart(request)
     form = _Form()
-    try:
-        fault = await _read_form(request, form)
+    async with upload_form(request, part_header_limit=PART_HEADER_LIMIT, unreadable=_unreadable) as upload:
+        fault = await _read_form(request, upload, form)
         if fault is None and form.pending is not None:
             fault = await _check(request, form, final=True)
-        if fault is not None:
-            form.discard()
-            return fault
-    except (ValueError, AssertionError, asyncio.IncompleteReadError, HttpProcessingError) as exc:
-        form.discard()
-        raise _unreadable(exc) from None
-    except BaseException:
-        form.discard()
-        raise
+    if fault is not None:
+        upload.abort()
+        return fault
     if form.pending is None:
         raise missing_parameter("purpose" if "purpose" not in form.fields else "file")
     return json_response(file_wire(backend_of(request).files.finish(form.pending)))
@@ -201,7 +173,7 @@ async def delete_file(request: web.Request) -> web.Response:
 
 async def file_content(request: web.Request) -> web.StreamResponse:
     path, _size = backend_of(request).files.content_path(request.match_info["file_id"], owner_of(request))
-    return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
+    return file_download(path)
 
 
 def setup_routes(app: web.Application, prefix: str = "/v1") -> None:

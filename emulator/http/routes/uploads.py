@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
 from emulator.dialects.openai.wire import part_wire, upload_wire
 from emulator.engine.errors import InvalidRequest, missing_parameter
 from emulator.engine.storage import BlobWriter
 from emulator.files.records import UploadRecord
+from emulator.http.multipart import require_multipart, upload_form
 from emulator.http.responses import backend_of, json_body, json_response, owner_of
-from emulator.http.routes.files import CHUNK, MSG_BAD_MULTIPART
 
 
 def _upload_response(request: web.Request, record: UploadRecord) -> web.Response:
@@ -33,36 +32,17 @@ async def add_part(request: web.Request) -> web.Response:
     backend = backend_of(request)
     owner = owner_of(request)
     upload_id = request.match_info["upload_id"]
-    if not request.content_type.startswith("multipart/"):
-        raise InvalidRequest(
-            f"Invalid Content-Type header ({request.content_type}), expected multipart/form-data.",
-            code="invalid_content_type",
-        )
+    require_multipart(request)
     writer: BlobWriter | None = None
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                raise InvalidRequest(MSG_BAD_MULTIPART)
+    async with upload_form(request) as form:
+        while (part := await form.next_part()) is not None:
             if part.name != "data":
                 await part.release()
                 continue
             if writer is not None:
                 raise InvalidRequest("Only one 'data' field may be sent per part.", param="data")
             writer = backend.uploads.begin_part(upload_id, owner)
-            while chunk := await part.read_chunk(CHUNK):
-                backend.uploads.check_part_size(writer, len(chunk))
-                writer.write(chunk)
-    except (ValueError, AssertionError, asyncio.IncompleteReadError, HttpProcessingError) as exc:
-        if writer is not None:
-            writer.abort()
-        if isinstance(exc, InvalidRequest):
-            raise
-        raise InvalidRequest(MSG_BAD_MULTIPART) from None
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+            await form.stream(part, writer, functools.partial(backend.uploads.check_part_size, writer))
     if writer is None:
         raise missing_parameter("data")
     return json_response(part_wire(backend.uploads.finish_part(upload_id, owner, writer)))
