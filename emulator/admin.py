@@ -175,10 +175,10 @@ def batch(backend: Backend, batch_id: str) -> dict[str, Any]:
 
 
 def file(backend: Backend, file_id: str) -> dict[str, Any]:
-    record = backend.store.get("files", file_id)
+    record = backend.files.table.get(file_id)
     if record is None:
         raise NotFound(MSG_NO_SUCH_FILE.format(id=file_id))
-    return record
+    return dict(record)
 
 
 def findings(backend: Backend) -> dict[str, Any]:
