@@ -8,7 +8,7 @@ sees one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -40,7 +40,7 @@ ResultField = Literal["output_file_id", "error_file_id"]
 FileField = Literal["input_file_id", "output_file_id", "error_file_id"]
 RESULT_FIELDS: tuple[ResultField, ...] = ("output_file_id", "error_file_id")
 SCENARIO_METADATA_KEY = "emulator_scenario"
-DialectState = dict[str, Any]
+DialectState = Mapping[str, Any]  # each dialect reads it as its own TypedDict
 
 
 def dialect_kind(dialect: str) -> str:
@@ -185,7 +185,7 @@ class BatchesService:
         if webhook_url is not None:
             record["webhook_url"] = webhook_url
         if dialect is not None and dialect_state is not None:
-            self.store.put(dialect_kind(dialect), batch_id, dialect_state)
+            self.store.put(dialect_kind(dialect), batch_id, dict(dialect_state))
         self.lifecycle.save(record)
         if plan.rule:
             self.journal.add({"kind": "batch", "batch_id": batch_id, "rule": plan.rule, "time": now})
@@ -290,7 +290,7 @@ class BatchesService:
         return self.store.get(dialect_kind(record.get("dialect", "openai")), record["id"]) or {}
 
     def save_dialect_state(self, record: BatchRecord, state: DialectState) -> None:
-        self.store.put(dialect_kind(record.get("dialect", "openai")), record["id"], state)
+        self.store.put(dialect_kind(record.get("dialect", "openai")), record["id"], dict(state))
 
     # -- cancel, delete -------------------------------------------------------------------------
 

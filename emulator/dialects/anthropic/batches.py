@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import orjson
 
@@ -38,6 +38,20 @@ STATUS = {
     "finalizing": "in_progress",
     "cancelling": "canceling",
 }
+
+
+class AnthropicState(TypedDict):
+    """What the dialect keeps about a batch beside its engine record."""
+
+    total: int  # requests in the create body
+    pre_errors: list[list[str]]  # [custom_id, problem] of requests rejected before the engine
+    models: dict[str, str]  # custom_id -> model, for requests whose model is not the first one
+    final: dict[str, int] | None  # the counts of an ended batch, once computed
+    extras: bool  # whether results need the mapped chat requests again (thinking, stop sequences)
+
+
+def _state(batches: BatchesService, record: BatchRecord) -> AnthropicState:
+    return cast(AnthropicState, batches.dialect_state(record))
 
 
 def wire_id(record_id: str) -> str:
@@ -97,7 +111,13 @@ def create_batch(
     internal = batches.write_input(owner, lines, "message_batch_requests.jsonl")
     # whether any request needs its mapped chat request again when results are read (thinking, stop sequences)
     extras = any(i["params"].get("thinking") or i["params"].get("stop_sequences") for i in valid)
-    state = {"total": len(requests), "pre_errors": pre_errors, "models": models, "final": None, "extras": extras}
+    state: AnthropicState = {
+        "total": len(requests),
+        "pre_errors": pre_errors,
+        "models": models,
+        "final": None,
+        "extras": extras,
+    }
     with batches.discarded_on_failure(internal):
         return batches.create(
             input_file_id=internal["id"],
@@ -114,9 +134,10 @@ def create_batch(
 
 def final_counts(batches: BatchesService, record: BatchRecord) -> dict[str, int]:
     """Counts of an ended batch (computed once from its files, then kept in the dialect's state)."""
-    state = batches.dialect_state(record)
-    if state.get("final"):
-        return dict(state["final"])
+    state = _state(batches, record)
+    final = state["final"]
+    if final:
+        return dict(final)
     total = int(state["total"])
     pre = len(state["pre_errors"])
     if record["status"] == "failed":
@@ -137,7 +158,7 @@ def batch_object(batches: BatchesService, record: BatchRecord, results_base: str
     """A `message_batch`: three statuses, counts hidden until ended, RFC 3339 times, an absolute results URL."""
     status = record["status"]
     ended = status in TERMINAL
-    total = int(batches.dialect_state(record)["total"])
+    total = _state(batches, record)["total"]
     counts = (
         final_counts(batches, record)
         if ended
@@ -275,8 +296,8 @@ def results(batches: BatchesService, model: FakeModel, record: BatchRecord) -> I
         raise InvalidRequest(
             f"Batch {wire_id(record['id'])} is still processing; results are available once it has ended."
         )
-    state = batches.dialect_state(record)
-    models: dict[str, str] = state["models"]
+    state = _state(batches, record)
+    models = state["models"]
     failed = record["status"] == "failed"
     requests = _MappedRequests(batches.input_path(record) if state.get("extras", True) else None)
     for field in RESULT_FIELDS:

@@ -3,7 +3,7 @@ batch objects and result lines. Everything else is the OpenAI engine unchanged."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -18,6 +18,13 @@ from emulator.engine.params import as_string, require
 from emulator.files.service import FilesService
 
 OVERRIDE_KEYS = ("model", "temperature", "top_p", "max_tokens")
+
+
+class CompatState(TypedDict, total=False):
+    """What an OpenAI-compatible dialect keeps about a batch beside its engine record (each field only when set)."""
+
+    wire_input_file_id: str  # the input file id the client knows, when the batch reads another file
+    override_settings: dict[str, Any]  # Nebius's settings applied to every line
 
 
 def check_webhook_url(value: Any) -> str:
@@ -83,7 +90,7 @@ def create_batch(
         raise InvalidRequest("The request body must be a JSON object.", code="invalid_type")
     body = dict(body)
     dialect.check_endpoint(body.get("endpoint"))
-    state: dict[str, Any] = {}
+    state: CompatState = {}
     if wire_input_file_id is not None:
         state["wire_input_file_id"] = wire_input_file_id
     window = body.get("completion_window")
@@ -128,7 +135,7 @@ def batch_object(
 ) -> dict[str, Any]:
     """The dialect's batch object: OpenAI's, with the dialect's echoed extensions."""
     wire = batch_wire(record)
-    state = batches.dialect_state(record)
+    state = cast(CompatState, batches.dialect_state(record))
     if state.get("wire_input_file_id"):
         wire["input_file_id"] = state["wire_input_file_id"]
     if state.get("override_settings") is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import orjson
 
@@ -38,6 +38,18 @@ STATUS = {
 PURPOSES = ("fine-tune", "batch", "ocr", "agentic_safety")
 MAX_TIMEOUT_HOURS = 168
 KNOWN_FIELDS = {"endpoint", "input_files", "requests", "model", "agent_id", "metadata", "timeout_hours"}
+
+
+class MistralState(TypedDict):
+    """What the dialect keeps about a job beside its engine record."""
+
+    input_files: list[str]  # the file ids the job was created with (none for inline requests)
+    model: str | None  # the job's `model`, given to lines that name none
+    inline: bool  # created with inline `requests`
+
+
+def _state(batches: BatchesService, record: BatchRecord) -> MistralState:
+    return cast(MistralState, batches.dialect_state(record))
 
 
 def job_id(record_id: str) -> str:
@@ -146,7 +158,7 @@ def create_job(
             for i, r in enumerate(requests)
         )
         internal = batches.write_input(owner, lines, "batch_job_requests.jsonl")
-    state = {"input_files": list(file_ids or []), "model": model, "inline": requests is not None}
+    state: MistralState = {"input_files": list(file_ids or []), "model": model, "inline": requests is not None}
     with batches.discarded_on_failure(internal):
         return batches.create(
             input_file_id=internal["id"],
@@ -168,7 +180,7 @@ def _outputs(batches: BatchesService, record: BatchRecord) -> Iterator[dict[str,
 
 def job_object(batches: BatchesService, record: BatchRecord, *, inline: bool = False) -> dict[str, Any]:
     counts = record["request_counts"]
-    state = batches.dialect_state(record)
+    state = _state(batches, record)
     ended_at = stamp(record, record["status"]) if record["status"] in TERMINAL else None
     errors = record.get("errors") or []
     job: dict[str, Any] = {
@@ -222,7 +234,7 @@ def page(
     if statuses:
         records = [r for r in records if STATUS[r["status"]] in statuses]
     if model is not None:
-        records = [r for r in records if (batches.dialect_state(r)["model"] or r.get("model")) == model]
+        records = [r for r in records if (_state(batches, r)["model"] or r.get("model")) == model]
     if created_after is not None:
         records = [r for r in records if r["created_at"] > created_after]
     if newest_first:

@@ -105,4 +105,3 @@ def batch_wire(record: BatchRecord) -> dict[str, Any]:
 
 def batch_list_wire(records: list[BatchRecord], has_more: bool) -> dict[str, Any]:
     return list_wire([batch_wire(record) for record in records], has_more)
-
