@@ -123,12 +123,6 @@ class BatchRecord(TypedDict):
     lines_follow_endpoint: NotRequired[bool]  # every line goes to the batch endpoint, whatever its `url` (Nerif)
 
 
-TIMESTAMP_FIELDS = (
-    "in_progress_at",
-    "failed_at",
-    "finalizing_at",
-    "completed_at",
-    "cancelling_at",
-    "cancelled_at",
-    "expired_at",
-)
+def dialect_of(record: BatchRecord) -> str:
+    """The dialect a batch was created through ("openai" when none is recorded)."""
+    return record.get("dialect", "openai")

@@ -17,7 +17,7 @@ from emulator.batches import state as batch_state
 from emulator.batches.events import BatchEvents
 from emulator.batches.input_files import Transform, internal_input_file
 from emulator.batches.lifecycle import BatchLifecycle
-from emulator.batches.records import BatchRecord
+from emulator.batches.records import BatchRecord, dialect_of
 from emulator.batches.results import ResultPublisher, work_files
 from emulator.batches.runner import truncate_to
 from emulator.config import Limits, Timing
@@ -235,14 +235,14 @@ class BatchesService:
         """The batch `batch_id` of `owner` created through `dialect`, brought up to date, or None (the dialect
         raises its provider's not-found error)."""
         record = self.table.get(batch_id)
-        if record is None or record.get("owner") != owner or record.get("dialect", "openai") != dialect:
+        if record is None or record.get("owner") != owner or dialect_of(record) != dialect:
             return None
         self.sync(record)
         return record
 
     def of_dialect(self, owner: str | None, dialect: str) -> list[BatchRecord]:
         """Every batch of `owner` created through `dialect`, oldest first, not brought up to date."""
-        return [r for r in self.table.values() if r.get("owner") == owner and r.get("dialect", "openai") == dialect]
+        return [r for r in self.table.values() if r.get("owner") == owner and dialect_of(r) == dialect]
 
     def page(
         self,
@@ -287,10 +287,10 @@ class BatchesService:
 
     def dialect_state(self, record: BatchRecord) -> DialectState:
         """The state the batch's dialect keeps about it (given at create, changed by `save_dialect_state`)."""
-        return self.store.get(dialect_kind(record.get("dialect", "openai")), record["id"]) or {}
+        return self.store.get(dialect_kind(dialect_of(record)), record["id"]) or {}
 
     def save_dialect_state(self, record: BatchRecord, state: DialectState) -> None:
-        self.store.put(dialect_kind(record.get("dialect", "openai")), record["id"], dict(state))
+        self.store.put(dialect_kind(dialect_of(record)), record["id"], dict(state))
 
     # -- cancel, delete -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.batches.records import BatchRecord, dialect_of
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
 from emulator.engine.errors import invalid_value, missing_parameter
 
@@ -38,8 +39,8 @@ class Dialect:
     lines_follow_endpoint: bool = False  # every line goes to the batch endpoint, whatever its own `url` says
     errors: ErrorEnvelope = OPENAI_ERRORS  # the shape of every error response on the dialect's routes
 
-    def owns(self, record: Mapping[str, Any]) -> bool:
-        return bool(record.get("dialect", "openai") == self.name)
+    def owns(self, record: BatchRecord) -> bool:
+        return dialect_of(record) == self.name
 
     def create_arguments(self) -> dict[str, Any]:
         """What every batch created through this dialect gives `BatchesService.create`: its name (what `owns`

@@ -35,7 +35,7 @@ from typing import Any, cast
 import orjson
 
 from emulator.batches.events import BatchEvents
-from emulator.batches.records import BatchEvent, BatchRecord
+from emulator.batches.records import BatchEvent, BatchRecord, dialect_of
 from emulator.batches.state import TERMINAL
 from emulator.engine.clock import Clock
 from emulator.engine.ids import IdFactory, derived_hex
@@ -240,7 +240,7 @@ class WebhookService:
         seed = str(self.ids.seed)
         event_id = "evt_" + derived_hex(seed, record["id"], event_type)
         message_id = "wh_" + derived_hex(seed, record["id"], event_type, "message")
-        dialect = str(record.get("dialect") or "openai")
+        dialect = dialect_of(record)
         if record.get("dialect") in OPENAI_DIALECTS and self.endpoints:
             body = orjson.dumps(
                 {
