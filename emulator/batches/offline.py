@@ -15,8 +15,8 @@ from emulator.batches.endpoints import BATCH_ENDPOINTS
 from emulator.batches.input import LineError
 from emulator.config import EmulatorConfig, Limits, Timing
 from emulator.engine.params import one_of
+from emulator.engine.storage import COPY_CHUNK
 
-COPY_CHUNK = 1024 * 1024
 OFFLINE_RATE = 10_000.0
 PROGRESS_STEP_LINES = 5_000
 

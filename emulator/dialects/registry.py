@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from emulator.config import MB
 from emulator.dialects.base import DAY, Dialect
 from emulator.dialects.envelopes import ANTHROPIC_ERRORS, MISTRAL_ERRORS
 
-MB = 1024 * 1024
 GB = 1024 * MB
 
 GROQ = Dialect(

@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 
 import orjson
 
+COPY_CHUNK = 1024 * 1024  # bytes read at a time when copying or hashing a file on disk
 UPSERT = (
     "INSERT INTO records (kind, key, data) VALUES (?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET data=excluded.data"
 )
@@ -155,7 +156,7 @@ class BlobWriter:
         self._fh.flush()
         digest = hashlib.md5(usedforsecurity=False)
         with open(self.tmp_path, "rb") as handle:
-            while chunk := handle.read(1024 * 1024):
+            while chunk := handle.read(COPY_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
 

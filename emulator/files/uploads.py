@@ -12,14 +12,13 @@ from emulator.engine.clock import Clock
 from emulator.engine.errors import InvalidRequest, upload_not_found
 from emulator.engine.ids import IdFactory
 from emulator.engine.params import as_int, as_string, expires_after, require
-from emulator.engine.storage import BlobStore, BlobWriter, MetadataStore
+from emulator.engine.storage import COPY_CHUNK, BlobStore, BlobWriter, MetadataStore
 from emulator.engine.table import RecordTable
 from emulator.files.records import PartRecord, UploadRecord
 from emulator.files.service import FilesService, check_filename, check_purpose
 
 UPLOADS = "uploads"
 PARTS = "parts"
-COPY_CHUNK = 1024 * 1024
 # The MIME types an upload of a purpose may declare (purposes not listed accept any). The real API checks
 # them per purpose but documents no list for batch files; these are the names JSON Lines goes by.
 MIME_TYPES_BY_PURPOSE: dict[str, tuple[str, ...]] = {
