@@ -123,3 +123,7 @@ class EmulatorConnection:
     def handler_errors(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.admin("GET", "/handler-errors")["data"]
         return result
+
+    def findings(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.admin("GET", "/findings")["data"]
+        return result

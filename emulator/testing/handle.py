@@ -200,8 +200,7 @@ class EmulatorHandle:
     def client_findings(self) -> list[dict[str, Any]]:
         """Habits of the client under test that the real service punishes: `tight_polling`, `resubmitted_input`,
         `error_file_not_downloaded`, `output_file_not_downloaded` (each with `batch_id` and a `message`)."""
-        result: list[dict[str, Any]] = self._remote.admin("GET", "/findings")["data"]
-        return result
+        return self._remote.findings()
 
     def configure_webhooks(self, endpoints: list[str] | None = None, *, secret: str | None = None) -> dict[str, Any]:
         """Send signed `batch.*` events to `endpoints` (and/or sign them with `secret`, a `whsec_…` string) until

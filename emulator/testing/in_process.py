@@ -7,6 +7,7 @@ Importing this module loads the whole emulator; the pytest plugin imports it onl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -74,7 +75,8 @@ class InProcessConnection(EmulatorConnection):
         if path is not None:
             return self._run(lambda backend: admin.use_scenario_file(backend, path))
         document = {"name": scenario} if isinstance(scenario, str) else scenario_document(scenario)
-        return self._run(lambda backend: admin.use_scenario(backend, document))
+        body = json.dumps(document).encode()  # the bytes the HTTP connection sends, so problems name the same lines
+        return self._run(lambda backend: admin.use_scenario(backend, body))
 
     def journal(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._run(admin.requests)["data"]
@@ -91,4 +93,8 @@ class InProcessConnection(EmulatorConnection):
 
     def handler_errors(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._run(admin.handler_errors)["data"]
+        return result
+
+    def findings(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._run(admin.findings)["data"]
         return result
