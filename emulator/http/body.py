@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from emulator.engine.errors import INVALID_REQUEST, EmulatorError, InvalidRequest
 from emulator.engine.nesting import MSG_TOO_DEEP, nesting_exceeds, raw_may_exceed
+from emulator.http.parser_errors import close_after_response
 
 RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body")
 CHUNK = 64 * 1024
@@ -60,6 +61,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         while chunk := await request.content.read(CHUNK):
             size += len(chunk)
             if size > limit:
+                if "Content-Encoding" in request.headers:
+                    close_after_response(request)
                 raise too_large(limit)
             chunks.append(chunk)
     except UNREADABLE_BODY_ERRORS as exc:

@@ -1,4 +1,6 @@
-"""Requests aiohttp rejects before any handler runs (a malformed request line or header, an oversized or
+"""How the server's connections answer and end outside the routes.
+
+Requests aiohttp rejects before any handler runs (a malformed request line or header, an oversized or
 NUL-carrying header, raw non-ASCII bytes in the query, broken chunked encoding) answered as JSON in the
 OpenAI error envelope instead of aiohttp's plain text.
 
@@ -53,6 +55,20 @@ class EnvelopeRequestHandler(RequestHandler):
         )
         response.force_close()
         return response
+
+    def skip_lingering(self) -> None:
+        """End the connection after the current response instead of draining the rest of its request body."""
+        self._force_close = True
+
+
+def close_after_response(request: web.Request) -> None:
+    """Close the connection once the response is sent, without reading (and inflating) the rest of the body.
+
+    aiohttp otherwise keeps reading an unread body for up to 10 seconds after answering, inflating a compressed
+    one as it goes; for a decompression bomb that is seconds of work on the event loop."""
+    protocol = request.protocol
+    if isinstance(protocol, EnvelopeRequestHandler):
+        protocol.skip_lingering()
 
 
 class EnvelopeServer(web.Server):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import threading
 import time
 import zlib
 from urllib.parse import urlsplit
@@ -35,9 +36,9 @@ def _still_serving(emulator) -> None:
     assert raw.request(emulator.url, "GET", "/_emulator/handler-errors").json()["data"] == []
 
 
-def _gzip_of_spaces(megabytes: int) -> bytes:
+def _gzip_of_spaces(megabytes: int, level: int = 1) -> bytes:
     """A gzip body that inflates to `megabytes` MB of JSON whitespace around `{}`, made without holding it."""
-    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+    packer = zlib.compressobj(level, zlib.DEFLATED, 31)
     block = b" " * (1024 * 1024)
     out = [packer.compress(b"{")]
     out += [packer.compress(block) for _ in range(megabytes)]
@@ -216,6 +217,26 @@ def test_a_default_server_refuses_a_huge_compressed_body(batch_emulator):
     )
     assert _error(response, 413)["code"] == "request_too_large"
     _still_serving(batch_emulator)
+
+
+def test_the_server_keeps_answering_while_it_refuses_a_gzip_bomb(batch_emulator):
+    bomb = _gzip_of_spaces(512, level=9)
+    answers = []
+
+    def send() -> None:
+        headers = {**JSON, "Content-Encoding": "gzip"}
+        answers.append(raw.request(batch_emulator.url, "POST", "/v1/chat/completions", bomb, headers).status)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    slowest = 0.0
+    while sender.is_alive():
+        started = time.perf_counter()
+        assert raw.request(batch_emulator.url, "GET", "/_emulator/health").status == 200
+        slowest = max(slowest, time.perf_counter() - started)
+    sender.join()
+    assert answers == [413]
+    assert slowest < 1.0
 
 
 def test_admin_and_scenario_bodies_have_their_own_limits(batch_emulator):
