@@ -66,6 +66,7 @@ async def read_body(request: web.Request, limit: int) -> bytes:
                 raise too_large(limit)
             chunks.append(chunk)
     except UNREADABLE_BODY_ERRORS as exc:
+        close_after_response(request)
         raise unreadable(exc) from None
     raw = request[RAW_BODY] = b"".join(chunks)
     return raw

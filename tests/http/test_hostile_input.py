@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import socket
-import threading
 import time
 import zlib
 from urllib.parse import urlsplit
@@ -219,24 +218,16 @@ def test_a_default_server_refuses_a_huge_compressed_body(batch_emulator):
     _still_serving(batch_emulator)
 
 
-def test_the_server_keeps_answering_while_it_refuses_a_gzip_bomb(batch_emulator):
+def test_a_refused_gzip_bomb_is_not_inflated_past_the_limit(batch_emulator):
+    """The 413 comes once the limit is reached, and the rest of the bomb is never inflated: the whole exchange
+    costs this process (client and in-process server) about the CPU time of inflating the limit, not the bomb."""
     bomb = _gzip_of_spaces(512, level=9)
-    answers = []
-
-    def send() -> None:
-        headers = {**JSON, "Content-Encoding": "gzip"}
-        answers.append(raw.request(batch_emulator.url, "POST", "/v1/chat/completions", bomb, headers).status)
-
-    sender = threading.Thread(target=send)
-    sender.start()
-    slowest = 0.0
-    while sender.is_alive():
-        started = time.perf_counter()
-        assert raw.request(batch_emulator.url, "GET", "/_emulator/health").status == 200
-        slowest = max(slowest, time.perf_counter() - started)
-    sender.join()
-    assert answers == [413]
-    assert slowest < 1.0
+    headers = {**JSON, "Content-Encoding": "gzip"}
+    started = time.process_time()
+    answer = raw.request(batch_emulator.url, "POST", "/v1/chat/completions", bomb, headers)
+    assert answer.status == 413
+    assert raw.request(batch_emulator.url, "GET", "/_emulator/health").status == 200
+    assert time.process_time() - started < 1.0
 
 
 def test_admin_and_scenario_bodies_have_their_own_limits(batch_emulator):
