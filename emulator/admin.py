@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import MSG_NO_SUCH_BATCH, MSG_NO_SUCH_FILE, InvalidRequest, NotFound, missing_parameter
+from emulator.engine.redaction import redact_record
+from emulator.scenario.loader import ADMIN_SOURCE, load_document
 from emulator.scenario.registry import ScenarioEngine
+from emulator.scenario.yaml_guard import YamlGuard
 from emulator.version import __version__
 
 # Units `POST /clock/advance` takes, in seconds each.
@@ -130,18 +131,21 @@ def active_scenario(backend: Backend) -> dict[str, Any]:
 
 def use_scenario(backend: Backend, document: bytes | Mapping[str, Any]) -> dict[str, Any]:
     """Make a scenario active with its counters at zero: `{"name": NAME}` picks a registered one, anything else
-    is a whole document (YAML or JSON text, or a decoded mapping) registered under its name."""
+    is a whole document (YAML or JSON text, or a decoded mapping) registered under its name. Text is read
+    within the server's YAML depth and alias limits."""
+    guard = YamlGuard.from_limits(backend.config.request_limits)
     if isinstance(document, bytes):
         try:
-            decoded = yaml.safe_load(document.decode("utf-8")) if document.strip() else None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            text = document.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise InvalidRequest(f"The scenario is not valid JSON or YAML: {exc}", param="scenario") from None
+        decoded = load_document(text, ADMIN_SOURCE, guard) if text.strip() else None
     else:
         decoded = document
     if isinstance(decoded, Mapping) and set(decoded) == {"name"}:
         return _activate(backend, str(decoded["name"]))
     registry = backend.scenarios
-    return _activate(backend, registry.register(registry.parse_document(document)).name)
+    return _activate(backend, registry.register(registry.parse_document(document, ADMIN_SOURCE, guard)).name)
 
 
 def use_scenario_file(backend: Backend, path: Path) -> dict[str, Any]:
@@ -167,18 +171,19 @@ def clear_requests(backend: Backend) -> dict[str, Any]:
 
 
 def batch(backend: Backend, batch_id: str) -> dict[str, Any]:
-    """The full record of a batch, due transitions applied."""
+    """The full record of a batch, due transitions applied, its owner's API key redacted."""
     record = backend.batches.inspect(batch_id)
     if record is None:
         raise NotFound(MSG_NO_SUCH_BATCH.format(id=batch_id))
-    return dict(record)
+    return redact_record(record)
 
 
 def file(backend: Backend, file_id: str) -> dict[str, Any]:
+    """The full record of a file, its owner's API key redacted."""
     record = backend.files.table.get(file_id)
     if record is None:
         raise NotFound(MSG_NO_SUCH_FILE.format(id=file_id))
-    return dict(record)
+    return redact_record(record)
 
 
 def findings(backend: Backend) -> dict[str, Any]:
@@ -186,4 +191,4 @@ def findings(backend: Backend) -> dict[str, Any]:
 
 
 def handler_errors(backend: Backend) -> dict[str, Any]:
-    return _listing(backend.handler_errors)
+    return _listing(list(backend.handler_errors))

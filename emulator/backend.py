@@ -7,6 +7,7 @@ synchronous and runs on one thread, so nothing here needs a lock.
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from typing import Any
 
 from emulator.batches.client_findings import client_findings
@@ -42,8 +43,9 @@ class Backend:
         self.ids = IdFactory(config.seed)
         self.scheduler = Scheduler()
         self.store, self.blobs, self._temp_root = open_storage(config.data_dir)
-        self.journal = Journal()
-        self.handler_errors: list[dict[str, Any]] = []
+        limits = config.request_limits
+        self.journal = Journal(limits.journal_max_entries, limits.journal_max_bytes)
+        self.handler_errors: deque[dict[str, Any]] = deque(maxlen=limits.handler_errors_max)
         self.scenarios_in_force = ScenarioSelection(config.scenario_files, config.timing)
         self.model = FakeModel(config.seed, config.models, config.embedding_dimensions)
         self.batch_events = BatchEvents()

@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -20,6 +21,8 @@ from emulator.config import EmulatorConfig, Limits, Timing
 from emulator.dialects.registry import DIALECT_NAMES
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import EmulatorError
+from emulator.http.admin_auth import open_admin_warning
+from emulator.serve_options import guard_options, guard_settings
 from emulator.webhooks.signing import check_secret
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
@@ -115,6 +118,7 @@ def main() -> None:
 @click.option("--webhook-url", "webhook_urls", multiple=True, help="Send signed batch.* events here (repeatable).")
 @click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
+@guard_options
 def serve(
     host: str,
     port: int,
@@ -136,6 +140,7 @@ def serve(
     webhook_urls: tuple[str, ...],
     webhook_secret: str | None,
     log_level: str,
+    **guards: Any,
 ) -> None:
     """Serve the emulator until interrupted."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -159,6 +164,7 @@ def serve(
         dialect=dialect,
         webhook_urls=webhook_urls,
         webhook_secret=_webhook_secret(webhook_secret),
+        **guard_settings(guards),
     )
     if scenarios:
         from emulator.scenario.registry import check_files
@@ -176,6 +182,8 @@ async def _serve(config: EmulatorConfig) -> None:
     backend = Backend(config)
     server = EmulatorServer(backend, config.host, config.port)
     await server.start()
+    if (warning := open_admin_warning(config.host, config.admin_token)) is not None:
+        click.echo(warning, err=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -8,9 +8,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.engine.clock import ClockMode
+from emulator.engine.nesting import JSON_DEPTH_CEILING
 
 MB = 1024 * 1024
 ADMIN_PREFIX = "/_emulator"  # where the admin API is served (fixed: clients and the pytest handle rely on it)
+YAML_DEPTH_CEILING = 200  # below the depth at which composing a YAML document exhausts Python's stack
 
 
 class Timing(BaseModel):
@@ -41,6 +43,23 @@ class Limits(BaseModel):
     batch_output_default_ttl: int = Field(30 * 86400, gt=0)
 
 
+class RequestLimits(BaseModel):
+    """Bounds that keep hostile or careless input from taking the server down: body sizes (counted after
+    decompression), JSON and YAML nesting, YAML aliases, and the memory the journal and error log may hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    body_max_bytes: int = Field(64 * MB, gt=0)  # JSON and form bodies of inference, batch and dialect routes
+    admin_body_max_bytes: int = Field(1 * MB, gt=0)  # JSON bodies of /_emulator
+    scenario_max_bytes: int = Field(1 * MB, gt=0)  # YAML or JSON scenario documents over the admin API
+    json_max_depth: int = Field(JSON_DEPTH_CEILING, gt=0, le=JSON_DEPTH_CEILING)
+    yaml_max_depth: int = Field(64, gt=0, le=YAML_DEPTH_CEILING)
+    yaml_max_aliases: int = Field(100, ge=0)
+    journal_max_entries: int = Field(10_000, gt=0)
+    journal_max_bytes: int = Field(32 * MB, gt=0)
+    handler_errors_max: int = Field(1000, gt=0)
+
+
 class EmulatorConfig(BaseModel):
     """Everything that shapes one emulator instance."""
 
@@ -65,3 +84,6 @@ class EmulatorConfig(BaseModel):
     webhook_urls: tuple[str, ...] = ()
     webhook_secret: str | None = None
     webhook_timeout: float = Field(10.0, gt=0)
+    request_limits: RequestLimits = RequestLimits()
+    admin_token: str | None = None  # every /_emulator request then needs `Authorization: Bearer <token>`
+    public_url: str | None = None  # origin of the URLs the emulator hands out (default: the address it serves on)

@@ -31,6 +31,7 @@ from emulator.testing.handle import (
 MARKER = "batch_emulator"
 MARKER_OPTIONS = ("scenario", "start_time", "seed", "clock")
 URL_ENV = "BATCH_EMULATOR_URL"
+ADMIN_TOKEN_ENV = "BATCH_EMULATOR_ADMIN_TOKEN"  # the admin token of the server given by URL
 SECTION = "batch-emulator server traceback"
 
 HANDLE_KEY = pytest.StashKey[EmulatorHandle]()
@@ -152,7 +153,7 @@ def batch_emulator_server(
     """The session's emulator: started once per session (per xdist worker), or the server given by URL."""
     url = _given_url(pytestconfig)
     if url:
-        yield EmulatorConnection(url)
+        yield EmulatorConnection(url, os.environ.get(ADMIN_TOKEN_ENV) or None)
         return
     from emulator.server import ThreadedEmulator
     from emulator.testing.in_process import InProcessConnection

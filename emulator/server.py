@@ -13,6 +13,7 @@ from aiohttp import web
 from emulator.backend import Backend
 from emulator.config import EmulatorConfig
 from emulator.http.app import create_app
+from emulator.http.parser_errors import EnvelopeAppRunner
 
 T = TypeVar("T")
 START_TIMEOUT = 30.0
@@ -28,7 +29,7 @@ class EmulatorServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.backend), access_log=None, handle_signals=False)
+        self._runner = EnvelopeAppRunner(create_app(self.backend), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableSequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ class BatchLifecycle:
         results: ResultPublisher,
         *,
         limits: Limits,
-        handler_errors: list[dict[str, Any]],
+        handler_errors: MutableSequence[dict[str, Any]],
     ) -> None:
         self.table = table
         self.blobs = blobs

@@ -8,7 +8,7 @@ sees one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -65,7 +65,7 @@ class BatchesService:
         limits: Limits,
         timing: Timing,
         unknown_input_file: Literal["not_found", "fail_batch"],
-        handler_errors: list[dict[str, Any]],
+        handler_errors: MutableSequence[dict[str, Any]],
     ) -> None:
         self.store = store
         self.table: RecordTable[BatchRecord] = RecordTable(store, KIND)

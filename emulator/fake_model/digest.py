@@ -19,7 +19,9 @@ from typing import Any
 
 import orjson
 
+from emulator.engine.errors import InvalidRequest
 from emulator.engine.ids import derived_hex
+from emulator.engine.nesting import JSON_DEPTH_CEILING, MSG_TOO_DEEP, too_deep_to_encode
 
 DELIVERY_KEYS = frozenset(
     {
@@ -48,9 +50,15 @@ DELIVERY_KEYS = frozenset(
 
 
 def canonical(body: Mapping[str, Any]) -> bytes:
-    """Key-sorted compact JSON of a request body (non-JSON values fall back to their `str`)."""
+    """Key-sorted compact JSON of a request body (non-JSON values fall back to their `str`); a body nested
+    deeper than orjson encodes is a 400."""
     data = body if type(body) is dict else dict(body)
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    except orjson.JSONEncodeError as exc:  # a batch line deeper than the HTTP parse limit allows: its own 400
+        if too_deep_to_encode(exc):
+            raise InvalidRequest(MSG_TOO_DEEP.format(limit=JSON_DEPTH_CEILING)) from None
+        raise
 
 
 def content_digest(seed: int, endpoint: str, body: Mapping[str, Any], canonical_body: bytes | None = None) -> bytes:

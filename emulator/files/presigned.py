@@ -3,19 +3,22 @@ the download URLs Mistral signs).
 
 A registered file (kind "netmind_files") has its own id and name and points at the stored file that its bytes
 became (`file_id`, None until they are PUT). A presigned grant (kind "presigned") lets whoever holds its token
-upload to or download one file, without a key, for PRESIGNED_LIFETIME virtual seconds.
+upload to or download one file, without a key, for PRESIGNED_LIFETIME virtual seconds. Tokens are signed with
+a secret of the store (emulator/engine/url_tokens.py): nothing a client sees predicts them.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Literal, TypedDict
 
 from emulator.engine.clock import Clock
 from emulator.engine.errors import InvalidRequest, NotFound, file_not_found
-from emulator.engine.ids import IdFactory, derived_hex
+from emulator.engine.ids import IdFactory
 from emulator.engine.storage import MetadataStore
 from emulator.engine.table import RecordTable
+from emulator.engine.url_tokens import signed_token
 from emulator.files.records import FileRecord
 from emulator.files.service import FilesService, PendingFile
 
@@ -48,6 +51,7 @@ class PresignedFiles:
     def __init__(self, store: MetadataStore, clock: Clock, ids: IdFactory, files: FilesService) -> None:
         self.registered: RecordTable[RegisteredFile] = RecordTable(store, REGISTERED)
         self.grants: RecordTable[PresignedGrant] = RecordTable(store, PRESIGNED)
+        self.store = store  # keeps the secret that signs the tokens
         self.clock = clock
         self.ids = ids
         self.files = files
@@ -69,7 +73,7 @@ class PresignedFiles:
     def grant(self, action: GrantAction, file_id: str, owner: str | None) -> str:
         """A token that allows `action` on `file_id` until PRESIGNED_LIFETIME virtual seconds from now."""
         now = self.clock.now()
-        token = derived_hex(str(self.ids.seed), action, file_id, str(now), str(self.ids.counters.get("file", 0)))
+        token = signed_token(self.store, action, file_id, str(owner), str(now), secrets.token_hex(8))
         grant: PresignedGrant = {
             "token": token,
             "action": action,

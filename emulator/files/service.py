@@ -66,11 +66,22 @@ def check_purpose(purpose: Any) -> str:
     return str(purpose)
 
 
+def _is_utf8(text: str) -> bool:
+    """False for text holding bytes that were not UTF-8 (decoded as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_filename(filename: str, purpose: str) -> str:
     if not filename:
         raise InvalidRequest("The uploaded file must have a filename.", param="file", code="invalid_value")
     if len(filename) > MAX_FILENAME_LENGTH:
         raise string_too_long("filename", MAX_FILENAME_LENGTH, len(filename), param="file")
+    if not filename.isascii() and not _is_utf8(filename):
+        raise InvalidRequest("Invalid 'filename': it is not valid UTF-8.", param="file", code="invalid_value")
     if any(ch in filename for ch in "/\\\x00") or any(ord(ch) < 32 for ch in filename) or filename in (".", ".."):
         raise InvalidRequest(
             "Invalid 'filename': it must be a plain file name without directories or control characters.",

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from emulator.http.body import read_body
 from emulator.http.responses import ENTRY, backend_of, envelope_of, json_response, provider_headers
 from emulator.scenario.registry import HttpFault
 
@@ -29,8 +30,9 @@ TRUNCATED_PLACEHOLDER = {"object": "list", "data": [], "has_more": False}
 async def _create_target(request: web.Request) -> dict[str, str | None]:
     """For creates, what a rule may match on besides method and path (endpoint of a batch)."""
     if request.method == "POST" and request.path.rstrip("/").endswith("/batches") and request.can_read_body:
+        raw = await read_body(request, backend_of(request).config.request_limits.body_max_bytes)
         try:
-            body = orjson.loads(await request.read())
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return {}
         if isinstance(body, dict) and isinstance(body.get("endpoint"), str):

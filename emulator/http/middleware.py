@@ -22,8 +22,11 @@ from aiohttp import web
 from emulator.config import ADMIN_PREFIX
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
 from emulator.engine.errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
+from emulator.http.admin_auth import check_admin_token
+from emulator.http.body import UNREADABLE_BODY_ERRORS, unreadable
 from emulator.http.dialects.mounts import dialect_of
 from emulator.http.faults import apply_fault
+from emulator.http.parser_errors import close_after_response
 from emulator.http.responses import ENTRY, ENVELOPE, OWNER, STARTED, backend_of, json_response, provider_headers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -105,9 +108,13 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
             else:
                 response = await handler(request)
         else:
+            check_admin_token(request, backend.config.admin_token)
             response = await handler(request)
     except EmulatorError as exc:
         response = error_response(exc, envelope, request_id, backend.config.should_retry_header)
+    except UNREADABLE_BODY_ERRORS as exc:  # a body aiohttp could not decode, met by a handler reading it
+        close_after_response(request)  # the rest of the stream cannot be read either
+        response = error_response(unreadable(exc), envelope, request_id, False)
     except web.HTTPException as exc:
         error: EmulatorError
         if exc.status in (404, 405):

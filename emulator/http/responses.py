@@ -12,6 +12,7 @@ from aiohttp import web
 
 from emulator.backend import Backend
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+from emulator.http.body import parse_json, read_body
 
 BACKEND = web.AppKey("backend", Backend)
 OWNER: web.RequestKey[str | None] = web.RequestKey("owner")
@@ -70,13 +71,10 @@ def envelope_of(request: web.Request) -> ErrorEnvelope:
 
 
 async def json_body(request: web.Request) -> Any:
-    """The request's JSON body, or the real API's 400 (worded by the request's envelope) when it is not JSON."""
-    from emulator.engine.errors import InvalidRequest
-
-    raw = await request.read()
+    """The request's JSON body within the server's size and depth limits, or the real API's 400 (worded by the
+    request's envelope) when it is not JSON; `{}` when there is none."""
+    limits = backend_of(request).config.request_limits
+    raw = await read_body(request, limits.body_max_bytes)
     if not raw:
         return {}
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(envelope_of(request).invalid_json.format(detail=exc), code=None) from None
+    return parse_json(raw, limits.json_max_depth, envelope_of(request).invalid_json)

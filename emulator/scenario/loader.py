@@ -23,14 +23,17 @@ from pydantic_core import ErrorDetails
 
 from emulator.config import Timing
 from emulator.engine.errors import InvalidRequest
+from emulator.engine.nesting import nesting_exceeds
 from emulator.scenario import SCENARIO_SUFFIXES
 from emulator.scenario.engine import ScenarioEngine
 from emulator.scenario.schema import NAME_PATTERN, Scenario
+from emulator.scenario.yaml_guard import YamlGuard, YamlTooComplex, check_document
 
 ADMIN_SOURCE = "<admin>"
 DEFAULT_NAME = "happy_path"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*")
+DEFAULT_GUARD = YamlGuard()
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
 
 
@@ -45,12 +48,14 @@ class ScenarioError(InvalidRequest):
 # -- parsing -------------------------------------------------------------------------------------------
 
 
-def parse_document(document: str | bytes | Mapping[str, Any], source: str = ADMIN_SOURCE) -> Scenario:
-    """Validate a scenario given as YAML/JSON text or as an already-decoded mapping."""
+def parse_document(
+    document: str | bytes | Mapping[str, Any], source: str = ADMIN_SOURCE, guard: YamlGuard = DEFAULT_GUARD
+) -> Scenario:
+    """Validate a scenario given as YAML/JSON text (within `guard`) or as an already-decoded mapping."""
     if isinstance(document, Mapping):
         return _validate(dict(document), None, source)
     text = document.decode() if isinstance(document, bytes) else document
-    data, node = _compose(text, source)
+    data, node = _compose(text, source, guard)
     return _validate(data, node, source)
 
 
@@ -70,19 +75,30 @@ def _load_cached(path: str, mtime_ns: int, size: int) -> Scenario:
     return _validate(data, node, path)
 
 
-def _compose(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+def load_document(text: str, source: str = ADMIN_SOURCE, guard: YamlGuard = DEFAULT_GUARD) -> Any:
+    """The data of a YAML or JSON document within `guard`, not yet checked as a scenario."""
+    return _compose(text, source, guard)[0]
+
+
+def _compose(text: str, source: str, guard: YamlGuard = DEFAULT_GUARD) -> tuple[Any, yaml.Node | None]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            check_document(node, guard)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         if text.lstrip().startswith("{"):
-            return _json_fallback(text, source), None
+            return _json_fallback(text, source, guard), None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise ScenarioError([f"{source}:{line}: <document>: {exc.problem or exc}"]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([f"{source}:1: <document>: {exc}"]) from None
+    except YamlTooComplex as exc:
+        raise ScenarioError([f"{source}: <document>: {exc}"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{source}: <document>: nested too deeply to read"]) from None
     finally:
         loader.dispose()
     if node is not None:
@@ -92,11 +108,14 @@ def _compose(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
-def _json_fallback(text: str, source: str) -> Any:
+def _json_fallback(text: str, source: str, guard: YamlGuard) -> Any:
     try:
-        return orjson.loads(text)
+        data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise ScenarioError([f"{source}:{exc.lineno}: <document>: invalid JSON: {exc.msg}"]) from None
+    if nesting_exceeds(data, guard.max_depth):
+        raise ScenarioError([f"{source}: <document>: nested more than {guard.max_depth} levels deep"])
+    return data
 
 
 def _duplicate_keys(node: yaml.Node, path: list[str | int]) -> Iterable[tuple[int, str]]:
@@ -312,9 +331,11 @@ class ScenarioRegistry:
             self.load_file(path)
         return self._by_path[resolved]
 
-    def parse_document(self, document: str | bytes | Mapping[str, Any], source: str = ADMIN_SOURCE) -> Scenario:
+    def parse_document(
+        self, document: str | bytes | Mapping[str, Any], source: str = ADMIN_SOURCE, guard: YamlGuard = DEFAULT_GUARD
+    ) -> Scenario:
         """Validate a document without registering it."""
-        return parse_document(document, source)
+        return parse_document(document, source, guard)
 
     def resolve(self, spec: str | Path | Mapping[str, Any]) -> Scenario:
         """A scenario from a name, a file path, `{"name": NAME}`, a whole document (mapping or text)."""

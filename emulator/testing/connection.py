@@ -49,7 +49,8 @@ class EmulatorConnection:
 
     server: object | None = None  # the server object when it runs in this process (see InProcessConnection)
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, admin_token: str | None = None) -> None:
+        self.admin_token = admin_token  # sent as `Authorization: Bearer` when the server requires one
         self.url = url.rstrip("/")
         if self.url.endswith("/v1"):
             self.url = self.url[:-3]
@@ -60,6 +61,8 @@ class EmulatorConnection:
         request = urllib.request.Request(self.url + ADMIN_PREFIX + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
+        if self.admin_token is not None:
+            request.add_header("Authorization", f"Bearer {self.admin_token}")
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return json.loads(response.read() or b"null")

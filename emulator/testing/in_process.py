@@ -42,7 +42,7 @@ class InProcessConnection(EmulatorConnection):
     server: ThreadedEmulator
 
     def __init__(self, server: ThreadedEmulator) -> None:
-        super().__init__(server.url)
+        super().__init__(server.url, server.backend.config.admin_token)
         self.server = server
         self._backend: Backend = server.backend
 

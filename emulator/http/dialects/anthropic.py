@@ -11,6 +11,7 @@ from aiohttp import web
 from emulator.dialects.anthropic import batches as anthropic
 from emulator.dialects.base import Dialect
 from emulator.engine.params import query_int
+from emulator.http.public_url import public_origin
 from emulator.http.responses import backend_of, json_body, json_response, owner_of, stream_response
 from emulator.http.routes.batches import SCENARIO_HEADER
 
@@ -19,7 +20,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def handlers(dialect: Dialect, prefix: str) -> dict[str, Handler]:
     def base(request: web.Request) -> str:
-        return f"{request.url.origin()}{prefix}/messages/batches"
+        return f"{public_origin(request)}{prefix}/messages/batches"
 
     async def create(request: web.Request) -> web.StreamResponse:
         backend = backend_of(request)

@@ -18,6 +18,7 @@ from emulator.engine.storage import BlobWriter
 from emulator.files.service import check_filename
 from emulator.http.faults import apply_fault
 from emulator.http.multipart import FIELD_LIMIT, upload_form
+from emulator.http.public_url import public_origin
 from emulator.http.responses import ENTRY, backend_of, json_body, json_response, owner_of
 from emulator.http.routes import files as files_routes
 from emulator.http.routes.batches import SCENARIO_HEADER
@@ -86,7 +87,7 @@ async def retrieve_file(request: web.Request) -> web.Response:
 
 async def signed_url(request: web.Request) -> web.Response:
     token = backend_of(request).presigned.download_token(request.match_info["file_id"], owner_of(request))
-    return json_response({"url": f"{request.url.origin()}{netmind.PRESIGNED_PATH}{token}"})
+    return json_response({"url": f"{public_origin(request)}{netmind.PRESIGNED_PATH}{token}"})
 
 
 def job_handlers(dialect: Dialect) -> dict[str, Handler]:

@@ -7,11 +7,12 @@ from aiohttp import web
 
 from emulator.dialects.compat import netmind
 from emulator.engine.errors import InvalidRequest
+from emulator.http.public_url import public_origin
 from emulator.http.responses import CHUNK, backend_of, file_download, json_body, json_response, owner_of
 
 
 def _url(request: web.Request, token: str) -> str:
-    return f"{request.url.origin()}{netmind.PRESIGNED_PATH}{token}"
+    return f"{public_origin(request)}{netmind.PRESIGNED_PATH}{token}"
 
 
 async def register_file(request: web.Request) -> web.Response:

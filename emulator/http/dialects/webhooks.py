@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
-import orjson
 from aiohttp import web
+from yarl import URL
 
 from emulator.backend import Backend
 from emulator.config import ADMIN_PREFIX
 from emulator.engine.errors import InvalidRequest
 from emulator.http.responses import backend_of, json_response
+from emulator.http.routes.admin import admin_json
 from emulator.webhooks.service import Sender, SendResult
 
 USER_AGENT = "batch-emulator-webhooks/1"
@@ -38,6 +39,15 @@ def _sender(session: aiohttp.ClientSession) -> Sender:
     return send
 
 
+def is_http_url(text: str) -> bool:
+    """Whether `text` is an absolute http(s) URL with a host."""
+    try:
+        url = URL(text)
+    except ValueError:
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
 def install_sender(app: web.Application, backend: Backend) -> None:
     """Open one client session for the app's lifetime and hand its sender to the webhook service."""
 
@@ -59,11 +69,7 @@ async def put_webhooks(request: web.Request) -> web.Response:
     """Set the endpoints (`{"endpoints": [url…]}`) and/or the secret (`{"secret": "whsec_…"}`) until the next reset
     (under --data-dir, across restarts too)."""
     backend = backend_of(request)
-    raw = await request.read()
-    try:
-        body = orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError:
-        raise InvalidRequest("The request body is not valid JSON.") from None
+    body = await admin_json(request)
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     endpoints = body.get("endpoints")
@@ -71,6 +77,9 @@ async def put_webhooks(request: web.Request) -> web.Response:
         not isinstance(endpoints, list) or not all(isinstance(url, str) and url for url in endpoints)
     ):
         raise InvalidRequest("'endpoints' must be a list of URLs.", param="endpoints")
+    for url in endpoints or ():
+        if not is_http_url(url):
+            raise InvalidRequest(f"Webhook endpoints must be http or https URLs, got '{url}'.", param="endpoints")
     secret = body.get("secret")
     if secret is not None and not isinstance(secret, str):
         raise InvalidRequest("'secret' must be a string.", param="secret")

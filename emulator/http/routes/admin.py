@@ -4,6 +4,7 @@ The operations live in emulator/admin.py; these handlers decode the request and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -12,17 +13,25 @@ from aiohttp import web
 from emulator import admin
 from emulator.config import ADMIN_PREFIX
 from emulator.engine.errors import InvalidRequest
-from emulator.http.responses import backend_of, json_response
+from emulator.engine.params import query_int
+from emulator.http.body import parse_json, read_body
+from emulator.http.responses import backend_of, json_response, stream_response
+
+JOURNAL_PAGE_MAX = 10_000
+MSG_ADMIN_INVALID_JSON = "The request body is not valid JSON."
+
+
+async def admin_json(request: web.Request) -> Any:
+    """An admin request's JSON body within the admin size limit and the JSON depth limit; `{}` when empty."""
+    limits = backend_of(request).config.request_limits
+    raw = await read_body(request, limits.admin_body_max_bytes)
+    if not raw.strip():
+        return {}
+    return parse_json(raw, limits.json_max_depth, MSG_ADMIN_INVALID_JSON)
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
-    if not raw.strip():
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise InvalidRequest("The request body is not valid JSON.") from None
+    body = await admin_json(request)
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     return body
@@ -57,15 +66,31 @@ async def get_scenario(request: web.Request) -> web.Response:
 
 
 async def put_scenario(request: web.Request) -> web.Response:
-    return json_response(admin.use_scenario(backend_of(request), await request.read()))
+    backend = backend_of(request)
+    raw = await read_body(request, backend.config.request_limits.scenario_max_bytes)
+    return json_response(admin.use_scenario(backend, raw))
 
 
 async def list_scenarios(request: web.Request) -> web.Response:
     return json_response(admin.scenarios(backend_of(request)))
 
 
-async def get_requests(request: web.Request) -> web.Response:
-    return json_response(admin.requests(backend_of(request)))
+async def get_requests(request: web.Request) -> web.StreamResponse:
+    """The journal, oldest first, streamed; `limit` and `after` (the `next_after` of the previous page) page it."""
+    query = request.query
+    limit = query_int(query.get("limit"), "limit", 1, JOURNAL_PAGE_MAX, JOURNAL_PAGE_MAX) if "limit" in query else None
+    after = query_int(query.get("after"), "after", -1, 2**62, -1)
+    entries, has_more = backend_of(request).journal.page(after=after, limit=limit)
+    next_after = entries[-1][0] if entries else (after if after >= 0 else None)
+    tail = orjson.dumps({"has_more": has_more, "next_after": next_after})
+
+    def parts() -> Iterator[bytes]:
+        yield b'{"object":"list","data":['
+        for index, (_, entry) in enumerate(entries):
+            yield (b"," if index else b"") + orjson.dumps(entry, default=str)
+        yield b"]," + tail[1:]
+
+    return await stream_response(request, parts(), "application/json")
 
 
 async def clear_requests(request: web.Request) -> web.Response:
