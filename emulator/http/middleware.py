@@ -1,5 +1,5 @@
-"""Every request passes here: due transitions run, auth, scenario HTTP faults, the journal, the error
-envelope, and the response headers the real API sends.
+"""Every request passes here: due transitions run, auth (API keys; the admin token on /_emulator), scenario
+HTTP faults, the journal, the error envelope, and the response headers the real API sends.
 
 Every error is rendered here, in the envelope of the dialect the request addresses (OpenAI's unless
 `dialect_of` names another): the route handlers raise and never shape an error themselves. A request gets
