@@ -207,6 +207,7 @@ def test_a_gzip_bomb_stops_at_the_body_limit():
             response = raw.request(emulator.url, "POST", path, bomb, {**JSON, "Content-Encoding": "gzip"})
             error = _error(response, 413)
             assert (error["type"], error["code"]) == ("invalid_request_error", "request_too_large")
+        assert raw.request(emulator.url, "GET", "/v1/batches", None, raw.AUTH).json()["data"] == []
         _still_serving(emulator)
 
 
