@@ -183,6 +183,13 @@ def test_a_yaml_alias_bomb_is_refused_at_once(batch_emulator, levels):
     _still_serving(batch_emulator)
 
 
+@pytest.mark.parametrize("document", [b"name: loop\nhttp: &a [*a]\n", b"name: loop\ndescription: &a {x: *a}\n"])
+def test_an_alias_inside_its_own_anchor_is_refused(batch_emulator, document):
+    error = _error(_put_scenario(batch_emulator.url, document), 400)
+    assert "alias" in error["message"] and error["param"] == "scenario"
+    _still_serving(batch_emulator)
+
+
 def test_a_few_aliases_are_still_fine(batch_emulator):
     document = b"""
 name: anchors
