@@ -288,6 +288,14 @@ PARSER_CASES = {
         b"Content-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
     ),
     "too many headers": b"GET /v1/files HTTP/1.1\r\nHost: x\r\n" + b"X-H: 1\r\n" * 200 + b"\r\n",
+    "length and chunked": (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    ),
+    "two lengths": b"POST /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef",
+    "negative length": b"POST /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    "not http": b"GARBAGE\r\n\r\n",
+    "unknown version": b"GET /v1/files HTTP/9.9\r\nHost: x\r\n\r\n",
 }
 
 
