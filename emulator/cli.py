@@ -10,6 +10,7 @@ import contextlib
 import logging
 import signal
 import sys
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ def main() -> None:
 @click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @guard_options
+@click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard (/_emulator/ui) in the default browser.")
 def serve(
     host: str,
     port: int,
@@ -140,6 +142,7 @@ def serve(
     webhook_urls: tuple[str, ...],
     webhook_secret: str | None,
     log_level: str,
+    open_dashboard: bool,
     **guards: Any,
 ) -> None:
     """Serve the emulator until interrupted."""
@@ -172,10 +175,10 @@ def serve(
         problems = check_files(list(scenarios))
         if problems:
             raise click.ClickException("invalid scenario file(s):\n" + "\n".join(problems))
-    asyncio.run(_serve(config))
+    asyncio.run(_serve(config, open_dashboard))
 
 
-async def _serve(config: EmulatorConfig) -> None:
+async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
     from emulator.backend import Backend
     from emulator.server import EmulatorServer
 
@@ -190,7 +193,10 @@ async def _serve(config: EmulatorConfig) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     click.echo(f"batch-emulator serving on {server.url}/v1 (admin API at {server.url}/_emulator)", err=False)
+    click.echo(f"dashboard: {server.url}/_emulator/ui")
     sys.stdout.flush()
+    if open_dashboard:
+        await asyncio.to_thread(webbrowser.open, f"{server.url}/_emulator/ui")
     try:
         await stop.wait()
     finally:
