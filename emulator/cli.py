@@ -120,7 +120,7 @@ def main() -> None:
 @click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @guard_options
-@click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard (/_emulator/ui) in the default browser.")
+@click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard in the default browser.")
 def serve(
     host: str,
     port: int,

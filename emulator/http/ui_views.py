@@ -197,12 +197,12 @@ def entry_matches(entry: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
 
 def journal_page(entries: Sequence[Mapping[str, Any]], wanted: Mapping[str, str], offset: int, limit: int) -> Page:
     """Matching entries, newest first, each with `seq` (its position in the journal, oldest 0)."""
-    matching = [
-        {"seq": index, **entry}
-        for index in range(len(entries) - 1, -1, -1)
-        if entry_matches(entry := entries[index], wanted)
-    ]
-    return page_of(matching, offset, limit)
+    active = {name: value for name, value in wanted.items() if value}
+    newest_first = range(len(entries) - 1, -1, -1)
+    matching = [index for index in newest_first if entry_matches(entries[index], active)] if active else newest_first
+    page = page_of(matching, offset, limit)
+    page["data"] = [{"seq": index, **entries[index]} for index in page["data"]]
+    return page
 
 
 def rules_fired(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ const POLL_MS = 1000;
 const BATCH_PAGE = 25;
 const FILES_PAGE = 10;
 const JOURNAL_PAGE = 50;
+const FINDINGS_SHOWN = 20;
+const DELIVERIES_SHOWN = 50;
 const PHASE_LABEL = { validating: "validating", in_progress: "in progress", finalizing: "finalizing", cancelling: "cancelling" };
 const END_MARK = { completed: "●", failed: "✕", expired: "◆", cancelled: "■" };
 
@@ -114,6 +116,7 @@ function shortTime(seconds) {
   return iso(seconds).replace("T", " ").replace("Z", "");
 }
 function duration(seconds) {
+  if (seconds > 0 && seconds < 10 && Math.round(seconds * 100) % 100) return Number(seconds.toFixed(2)) + " s";
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return s + " s";
   if (s < 3600) return Math.floor(s / 60) + " min" + (s % 60 ? " " + (s % 60) + " s" : "");
@@ -281,8 +284,8 @@ function renderBatchTable(rows) {
     el("td", { class: "num" }, row.request_counts.completed),
     el("td", { class: "num" }, row.request_counts.failed),
     el("td", { class: "num" }, row.request_counts.total),
-    el("td", {}, shortTime(row.created_at)),
-    el("td", {}, shortTime(row.updated_at)),
+    el("td", { class: "nowrap" }, shortTime(row.created_at)),
+    el("td", { class: "nowrap" }, shortTime(row.updated_at)),
   )));
   document.getElementById("batches-empty").hidden = rows.length > 0;
 }
@@ -381,8 +384,8 @@ async function loadFiles() {
   timed("files", () => {
     document.querySelector("#files-table tbody").replaceChildren(...page.data.map((file) => el("tr", { dataset: { fileId: file.id } },
       el("td", { class: "mono" }, file.kind === "upload" ? [file.id, " ", el("span", { class: "badge" }, "upload " + file.status)] : file.id),
-      el("td", {}, file.purpose), el("td", { class: "num" }, bytes(file.bytes)), el("td", { class: "wrap" }, file.filename),
-      el("td", {}, shortTime(file.created_at)), el("td", {}, file.expires_at ? shortTime(file.expires_at) : "never"))));
+      el("td", {}, file.purpose), el("td", { class: "num nowrap" }, bytes(file.bytes)), el("td", { class: "wrap" }, file.filename),
+      el("td", { class: "nowrap" }, shortTime(file.created_at)), el("td", { class: "nowrap" }, file.expires_at ? shortTime(file.expires_at) : "never"))));
     document.getElementById("files-empty").hidden = page.total > 0;
   });
   pager("files-pager", page, (offset) => { state.filesOffset = offset; refresh(true); });
@@ -427,7 +430,7 @@ function renderJournal(page) {
       if (state.expanded.has(key)) state.expanded.delete(key); else state.expanded.add(key);
       renderJournal(page);
     } },
-      el("td", {}, entry.time !== undefined ? shortTime(entry.time) : "–"),
+      el("td", { class: "nowrap" }, entry.time !== undefined ? shortTime(entry.time) : "–"),
       el("td", {}, method),
       el("td", { class: "mono wrap" }, path),
       el("td", { class: "num" }, entry.status ?? "–"),
@@ -463,7 +466,7 @@ function wireJournal() {
 async function loadWebhooks() {
   const hooks = await getJSON(`${ADMIN}/webhooks`);
   document.getElementById("webhook-endpoints").textContent = hooks.endpoints.length ? "to " + hooks.endpoints.join(", ") : "no account endpoints configured";
-  document.querySelector("#webhooks-table tbody").replaceChildren(...hooks.deliveries.slice(-50).reverse().map((d) => {
+  document.querySelector("#webhooks-table tbody").replaceChildren(...hooks.deliveries.slice(-DELIVERIES_SHOWN).reverse().map((d) => {
     const last = d.attempts.length ? d.attempts[d.attempts.length - 1] : null;
     return el("tr", {},
       el("td", {}, d.type), el("td", { class: "mono" }, shortId(d.batch_id)), el("td", { class: "mono wrap" }, d.url),
@@ -476,7 +479,8 @@ async function loadWebhooks() {
 
 async function loadFindings() {
   const findings = await getJSON(`${ADMIN}/findings`);
-  document.getElementById("findings").replaceChildren(...findings.data.map((f) => el("li", {}, el("code", {}, f.kind), " ", f.batch_id ? el("span", { class: "mono muted" }, shortId(f.batch_id) + " ") : null, f.message)));
+  const more = findings.data.length > FINDINGS_SHOWN ? el("li", { class: "muted" }, `and ${findings.data.length - FINDINGS_SHOWN} more (GET ${ADMIN}/findings lists them all)`) : null;
+  document.getElementById("findings").replaceChildren(...findings.data.slice(0, FINDINGS_SHOWN).map((f) => el("li", {}, el("code", {}, f.kind), " ", f.batch_id ? el("span", { class: "mono muted" }, shortId(f.batch_id) + " ") : null, f.message)), more || []);
   document.getElementById("findings-empty").hidden = findings.data.length > 0;
 }
 
