@@ -30,6 +30,7 @@ ENDED_AT: dict[Ended, str] = {
 }
 STAMPS = tuple(stamp for _, stamp in PHASE_STARTS) + tuple(ENDED_AT.values())
 OWN_IDS: dict[str, Callable[[str], str]] = {"anthropic": anthropic_id, "mistral": mistral_id}
+OWN_ENDPOINTS = {"anthropic": "/v1/messages"}  # its batches carry Messages requests, run as chat completions
 HEAD_LINES = 5
 HEAD_LINE_CHARS = 2_000
 MAX_PAGE = 200
@@ -106,7 +107,7 @@ def batch_row(record: Mapping[str, Any], now: float) -> BatchRow:
         "id": record["id"],
         "own_id": own_id(record),
         "dialect": dialect_of(record),
-        "endpoint": record.get("endpoint", ""),
+        "endpoint": OWN_ENDPOINTS.get(dialect_of(record), record.get("endpoint", "")),
         "status": record["status"],
         "scenario": record.get("scenario"),
         "request_counts": {key: int(counts.get(key, 0)) for key in ("total", "completed", "failed")},

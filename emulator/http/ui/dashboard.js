@@ -115,6 +115,9 @@ function shortTime(seconds) {
   if (seconds === null || seconds === undefined) return "–";
   return iso(seconds).replace("T", " ").replace("Z", "");
 }
+function compactTime(seconds) {
+  return shortTime(seconds).slice(5);  // month-day hour:minute:second; the title holds the full time
+}
 function duration(seconds) {
   if (seconds > 0 && seconds < 10 && Math.round(seconds * 100) % 100) return Number(seconds.toFixed(2)) + " s";
   const s = Math.max(0, Math.round(seconds));
@@ -323,7 +326,11 @@ function fileBox(label, file) {
 }
 
 function journalLine(entry) {
-  const what = entry.method ? `${entry.method} ${entry.path} → ${entry.status ?? "–"}` : `${entry.kind}${entry.line !== undefined ? " line " + entry.line : ""}${entry.type ? " " + entry.type : ""}`;
+  let what = `${entry.method} ${entry.path} → ${entry.status ?? "–"}`;
+  if (entry.kind === "line") what = `line ${entry.line} (${entry.custom_id})`;
+  else if (entry.kind === "batch") what = "batch plan";
+  else if (entry.kind === "webhook") what = `webhook ${entry.type} to ${entry.url} → ${entry.status ?? entry.error ?? "–"}`;
+  else if (entry.kind) what = entry.kind;
   return el("li", {}, el("span", { class: "muted" }, entry.time !== undefined ? shortTime(entry.time) + " " : ""), what, entry.rule ? el("span", { class: "badge" }, "rule " + entry.rule) : null);
 }
 
@@ -383,9 +390,10 @@ async function loadFiles() {
   const page = await getJSON(`${UI}/files?` + query({ offset: state.filesOffset, limit: FILES_PAGE }));
   timed("files", () => {
     document.querySelector("#files-table tbody").replaceChildren(...page.data.map((file) => el("tr", { dataset: { fileId: file.id } },
-      el("td", { class: "mono" }, file.kind === "upload" ? [file.id, " ", el("span", { class: "badge" }, "upload " + file.status)] : file.id),
-      el("td", {}, file.purpose), el("td", { class: "num nowrap" }, bytes(file.bytes)), el("td", { class: "wrap" }, file.filename),
-      el("td", { class: "nowrap" }, shortTime(file.created_at)), el("td", { class: "nowrap" }, file.expires_at ? shortTime(file.expires_at) : "never"))));
+      el("td", { class: "mono nowrap" }, file.kind === "upload" ? [file.id, " ", el("span", { class: "badge" }, "upload " + file.status)] : file.id),
+      el("td", {}, file.purpose), el("td", { class: "num nowrap" }, bytes(file.bytes)), el("td", { class: "clip", title: file.filename }, file.filename),
+      el("td", { class: "nowrap", title: iso(file.created_at) }, compactTime(file.created_at)),
+      el("td", { class: "nowrap", title: file.expires_at ? iso(file.expires_at) : "" }, file.expires_at ? compactTime(file.expires_at) : "never"))));
     document.getElementById("files-empty").hidden = page.total > 0;
   });
   pager("files-pager", page, (offset) => { state.filesOffset = offset; refresh(true); });
