@@ -34,7 +34,7 @@ def test_the_page_is_one_self_contained_document(batch_emulator):
     with urllib.request.urlopen(batch_emulator.url + "/_emulator/ui") as response:
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
         html = response.read().decode()
-    assert "<button type=\"button\" id=\"run-until-idle\" class=\"primary\">Run until idle</button>" in html
+    assert '<button type="button" id="run-until-idle" class="primary">Run until idle</button>' in html
     assert "function adminFetch(" in html and ".timeline svg" in html  # script and style inlined
     references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", html)
     assert references == ["data:,"]  # the empty favicon: no request for one
