@@ -149,3 +149,16 @@ def test_the_summary_version_changes_only_when_something_shown_changes(batch_emu
     assert switched["version"] != moved and switched["scenario"] == "flaky_server"
     create_batches(batch_emulator.openai(), 1)
     assert ui(batch_emulator, "/summary")["batches"] == {"validating": 1}
+
+
+def test_every_file_of_the_page_ships_as_package_data():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    http = root / "emulator" / "http"
+    assets = [path.relative_to(http).as_posix() for path in (http / "ui").iterdir()]
+    assert sorted(assets) == ["ui/dashboard.css", "ui/dashboard.js", "ui/index.html"]
+    assert all(any(fnmatch.fnmatch(asset, glob) for glob in patterns["emulator.http"]) for asset in assets)
