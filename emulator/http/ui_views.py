@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from emulator.dialects.anthropic import wire_id as anthropic_id
-from emulator.dialects.mistral import job_id as mistral_id
+from emulator.dialects.anthropic.batches import wire_id as anthropic_id
+from emulator.dialects.mistral.jobs import job_id as mistral_id
 
 Phase = Literal["validating", "in_progress", "finalizing", "cancelling"]
 Ended = Literal["completed", "failed", "expired", "cancelled"]

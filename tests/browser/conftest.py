@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from emulator.clock import parse_time
 from emulator.config import EmulatorConfig
+from emulator.engine.clock import parse_time
 from emulator.server import ThreadedEmulator
 from tests.browser.page import DashboardPage, start_browser
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import anthropic
 from openai import OpenAI
 
-from emulator.clock import parse_time
 from emulator.config import EmulatorConfig
+from emulator.engine.clock import parse_time
 from emulator.server import ThreadedEmulator
 from tests.browser.page import DashboardPage, start_browser
 from tests.conftest import chat_batch_file, chat_line, jsonl

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from emulator.backend import Backend
-from emulator.journal import MAX_ENTRIES
+from emulator.engine.journal import MAX_ENTRIES
 from tests.browser.page import DashboardPage
 from tests.conftest import chat_batch_file
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from emulator.clock import parse_time
 from emulator.config import EmulatorConfig
+from emulator.engine.clock import parse_time
 from emulator.server import ThreadedEmulator
 
 ROOT = Path(__file__).resolve().parents[2]

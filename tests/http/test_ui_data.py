@@ -12,7 +12,7 @@ import urllib.request
 import openai
 import pytest
 
-from emulator.handle import AdminError
+from emulator.testing.connection import AdminError
 from tests.conftest import chat_batch_file, chat_line, jsonl
 
 START = 1_767_225_600.0

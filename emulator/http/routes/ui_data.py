@@ -11,9 +11,9 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.backend import Backend
-from emulator.errors import InvalidRequest, NotFound
+from emulator.engine.errors import InvalidRequest, NotFound
 from emulator.http import ui_views
-from emulator.http.keys import backend_of, json_response
+from emulator.http.responses import backend_of, json_response
 
 DEFAULT_PAGE = 50
 DETAIL_ENTRIES = 50
