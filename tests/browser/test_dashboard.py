@@ -5,6 +5,9 @@ screenshot under the test's temporary directory, and the browser console stays f
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import anthropic
 import openai
 import pytest
@@ -199,3 +202,44 @@ def test_files_webhooks_and_findings_are_listed(dashboard: DashboardPage, receiv
     assert "input.jsonl" in files and "batch_output" in files
     assert batch_id[:20] in dashboard.text("#findings")
     dashboard.shot("files-webhooks-findings")
+
+
+@dataclass
+class ContractMonitor:
+    """The part of contract mode's monitor the page reads (`enabled`, `violations`, `dropped`), standing in
+    where this build has no contract mode."""
+
+    enabled: bool = True
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    dropped: int = 0
+
+
+def test_contract_violations_show_only_while_contract_mode_is_on(dashboard: DashboardPage):
+    assert not dashboard.find("#contract-card").is_displayed()
+    backend = dashboard.emulator.backend
+    real = getattr(backend, "contract", None)  # no API request is made while the stand-in is in place
+    monitor = ContractMonitor()
+    violation = {
+        "direction": "response",
+        "operation": "retrieveBatch",
+        "method": "GET",
+        "path": "/v1/batches/batch_1",
+        "where": "$.request_counts.total",
+        "message": "'total' is a required property",
+        "journal_request_id": None,
+    }
+    dashboard.emulator.call(lambda: setattr(backend, "contract", monitor))
+    try:
+        dashboard.emulator.call(lambda: monitor.violations.append(violation))
+        dashboard.wait(lambda: dashboard.find("#contract-card").is_displayed())
+        assert dashboard.text("#contract-count") == "1 found"
+        row = dashboard.text("#contract-table tbody")
+        assert "GET /v1/batches/batch_1" in row and "'total' is a required property" in row
+        dashboard.shot("contract")
+        dashboard.emulator.call(lambda: setattr(monitor, "enabled", False))
+        dashboard.wait(lambda: not dashboard.find("#contract-card").is_displayed())
+    finally:
+        if real is None:
+            dashboard.emulator.call(lambda: delattr(backend, "contract"))
+        else:
+            dashboard.emulator.call(lambda: setattr(backend, "contract", real))

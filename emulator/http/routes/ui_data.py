@@ -17,6 +17,7 @@ from emulator.http.responses import backend_of, json_response
 
 DEFAULT_PAGE = 50
 DETAIL_ENTRIES = 50
+CONTRACT_SHOWN = 50
 FILE_FIELDS = ("input_file_id", "output_file_id", "error_file_id")
 
 
@@ -49,8 +50,18 @@ def _version(backend: Backend) -> str:
         len(deliveries),
         sum(len(delivery.attempts) for delivery in deliveries),
         len(backend.handler_errors),
+        repr(_contract(backend)),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+
+
+def _contract(backend: Backend) -> dict[str, Any] | None:
+    """The latest contract violations while contract mode is on (None when it is off, or absent)."""
+    monitor = getattr(backend, "contract", None)
+    if monitor is None or not monitor.enabled:
+        return None
+    violations = list(monitor.violations)
+    return {"total": len(violations), "dropped": monitor.dropped, "latest": violations[-CONTRACT_SHOWN:][::-1]}
 
 
 async def summary(request: web.Request) -> web.Response:
@@ -66,6 +77,7 @@ async def summary(request: web.Request) -> web.Response:
             "uploads": backend.store.count("uploads"),
             "journal": len(backend.journal.entries()),
             "handler_errors": len(backend.handler_errors),
+            "contract": _contract(backend),
         }
     )
 

@@ -492,6 +492,17 @@ async function loadFindings() {
   document.getElementById("findings-empty").hidden = findings.data.length > 0;
 }
 
+function renderContract(contract) {
+  const card = document.getElementById("contract-card");
+  card.hidden = contract === null || contract === undefined;
+  if (card.hidden) return;
+  document.getElementById("contract-count").textContent = `${contract.total} found` + (contract.dropped ? `, ${contract.dropped} dropped` : "");
+  document.querySelector("#contract-table tbody").replaceChildren(...contract.latest.map((v) => el("tr", {},
+    el("td", { class: "mono wrap" }, `${v.method} ${v.path}`), el("td", {}, v.direction), el("td", { class: "mono" }, v.where),
+    el("td", {}, v.message, v.allowed ? el("div", { class: "muted" }, "allowed: " + v.allowed) : null))));
+  document.getElementById("contract-empty").hidden = contract.total > 0;
+}
+
 // -- refreshing -------------------------------------------------------------------------------------------
 
 async function refresh(force) {
@@ -507,6 +518,7 @@ async function refresh(force) {
       if (!force && summary.version === state.version) return;
       const started = performance.now();
       renderStatusChips(summary.batches);
+      renderContract(summary.contract);
       await Promise.all([loadBatches(), loadFiles(), loadScenario(), loadJournal(), loadWebhooks(), loadFindings(), loadDetails()]);
       window.dashboard.timings.refresh = performance.now() - started;
       window.dashboard.refreshes += 1;
