@@ -62,4 +62,5 @@ def dashboard(browser: Any, dashboard_emulator: ThreadedEmulator, tmp_path: Path
     browser.get_log("browser")  # forget what earlier tests logged
     page.open()
     yield page
+    browser.execute_script("sessionStorage.clear()")  # a token one test gave is not the next test's
     assert page.console_errors() == []

@@ -5,6 +5,7 @@ screenshot under the test's temporary directory, and the browser console stays f
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,3 +244,20 @@ def test_contract_violations_show_only_while_contract_mode_is_on(dashboard: Dash
             dashboard.emulator.call(lambda: delattr(backend, "contract"))
         else:
             dashboard.emulator.call(lambda: setattr(backend, "contract", real))
+
+
+def test_a_token_given_in_the_address_is_kept_for_the_tab_and_sent_on_every_admin_call(dashboard: DashboardPage):
+    dashboard.driver.get_log("performance")  # forget the requests made so far
+    dashboard.open("?token=s3cret")
+    assert dashboard.driver.current_url == dashboard.emulator.url + "/_emulator/ui"
+    assert dashboard.driver.execute_script("return sessionStorage.getItem('batch-emulator-token')") == "s3cret"
+    sent: dict[str, str | None] = {}
+    for entry in dashboard.driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            request = message["params"]["request"]
+            headers = {name.lower(): value for name, value in request["headers"].items()}
+            sent[request["url"].split("?")[0]] = headers.get("authorization")
+    admin_calls = {url: header for url, header in sent.items() if "/_emulator/" in url and not url.endswith("/ui")}
+    assert len(admin_calls) >= 6  # summary, batches, files, journal, rules, scenario, webhooks, findings
+    assert set(admin_calls.values()) == {"Bearer s3cret"}

@@ -533,6 +533,7 @@ async function refresh(force) {
 }
 
 function poll() {
+  if (document.hidden) { setTimeout(poll, POLL_MS); return; }  // a background tab asks for nothing
   refresh(false).finally(() => setTimeout(poll, POLL_MS));
 }
 
