@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from aiohttp import web
+from aiohttp.helpers import content_disposition_header
 
 from emulator import __version__
 from emulator.backend import Backend
@@ -148,7 +149,7 @@ async def file_content(request: web.Request) -> web.StreamResponse:
     path = backend.blobs.path(file_id)
     if record is None or not path.is_file():
         raise NotFound(f"No such File object: {file_id}")
-    disposition = f'attachment; filename="{record["filename"]}"'.replace("\n", " ")
+    disposition = content_disposition_header("attachment", filename=str(record["filename"]))
     return web.FileResponse(
         path, headers={"Content-Type": "application/octet-stream", "Content-Disposition": disposition}
     )
