@@ -160,5 +160,6 @@ def test_every_file_of_the_page_ships_as_package_data():
     patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     http = root / "emulator" / "http"
     assets = [path.relative_to(http).as_posix() for path in (http / "ui").iterdir()]
-    assert sorted(assets) == ["ui/dashboard.css", "ui/dashboard.js", "ui/index.html"]
+    scripts = ["ui/api.js", "ui/batches.js", "ui/main.js", "ui/panels.js", "ui/timeline.js"]
+    assert sorted(assets) == sorted(["ui/dashboard.css", "ui/index.html", *scripts])
     assert all(any(fnmatch.fnmatch(asset, glob) for glob in patterns["emulator.http"]) for asset in assets)

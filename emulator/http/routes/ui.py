@@ -14,13 +14,16 @@ UI_PATH = "/_emulator/ui"
 ASSETS = "emulator.http"
 
 
+SCRIPTS = ("api.js", "timeline.js", "batches.js", "panels.js", "main.js")  # main.js starts the page: last
+
+
 @functools.cache
 def page_html() -> str:
-    """index.html with dashboard.css and dashboard.js put in place of their markers."""
+    """index.html with dashboard.css and the scripts (as one strict-mode script) in place of their markers."""
     folder = resources.files(ASSETS).joinpath("ui")
     html = folder.joinpath("index.html").read_text(encoding="utf-8")
     style = folder.joinpath("dashboard.css").read_text(encoding="utf-8")
-    script = folder.joinpath("dashboard.js").read_text(encoding="utf-8")
+    script = "\n".join(['"use strict";', *(folder.joinpath(name).read_text(encoding="utf-8") for name in SCRIPTS)])
     return html.replace("/* dashboard.css */", style).replace("/* dashboard.js */", script)
 
 
