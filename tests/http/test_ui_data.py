@@ -8,6 +8,7 @@ import io
 import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import openai
 import pytest
@@ -35,7 +36,10 @@ def test_the_page_is_one_self_contained_document(batch_emulator):
         assert response.headers["Content-Type"] == "text/html; charset=utf-8"
         html = response.read().decode()
     assert '<button type="button" id="run-until-idle" class="primary">Run until idle</button>' in html
-    assert "function adminFetch(" in html and ".timeline svg" in html  # script and style inlined
+    assert html.count("<script>") == 1 and '<script>\n"use strict";' in html
+    ui_folder = Path(__file__).resolve().parents[2] / "emulator" / "http" / "ui"
+    for asset in [*sorted(ui_folder.glob("*.js")), ui_folder / "dashboard.css"]:
+        assert asset.read_text().strip() in html, f"{asset.name} is not inlined"
     references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", html)
     assert references == ["data:,"]  # the empty favicon: no request for one
     assert not re.search(r"@import|url\(|https?://(?!www\.w3\.org/2000/svg)", html)
