@@ -22,12 +22,11 @@ MAX_REFRESH_MS = 3_000
 def _fill(dashboard: DashboardPage) -> None:
     """1,000 batches created by the service (as POST /v1/batches does) and a journal filled to its limit."""
     upload = dashboard.client.files.create(file=("input.jsonl", io.BytesIO(chat_batch_file(2))), purpose="batch")
-    body = {"input_file_id": upload.id, "endpoint": "/v1/chat/completions", "completion_window": "24h"}
 
     def fill(backend: Backend) -> None:
         for _ in range(BATCHES):
-            backend.batches.create(dict(body), None)
-        ids = [record["id"] for record in backend.store.values("batches")]
+            backend.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions", owner=None)
+        ids = [record["id"] for record in backend.batches.table.values()]
         for index in range(MAX_ENTRIES):
             backend.journal.add(
                 {

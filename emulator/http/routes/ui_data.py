@@ -19,7 +19,6 @@ from emulator.http.responses import backend_of, json_response
 DEFAULT_PAGE = 50
 DETAIL_ENTRIES = 50
 CONTRACT_SHOWN = 50
-FILE_FIELDS = ("input_file_id", "output_file_id", "error_file_id")
 
 
 def _int_param(request: web.Request, name: str, default: int) -> int:
@@ -87,7 +86,7 @@ async def list_batches(request: web.Request) -> web.Response:
     """Batches newest first (those of one status when `status` is given), with their timeline segments."""
     backend = backend_of(request)
     status = request.query.get("status") or None
-    records = [r for r in backend.store.values("batches") if status is None or r["status"] == status]
+    records = [r for r in backend.batches.table.values() if status is None or r["status"] == status]
     records.reverse()
     page = ui_views.page_of(
         records, _int_param(request, "offset", 0), _int_param(request, "limit", DEFAULT_PAGE)
@@ -111,12 +110,15 @@ async def batch_details(request: web.Request) -> web.Response:
     journal entries (newest first)."""
     backend = backend_of(request)
     batch_id = request.match_info["batch_id"]
-    record = backend.store.get("batches", batch_id)
+    record = backend.batches.inspect(batch_id)
     if record is None:
         raise NotFound(f"No batch found with id '{batch_id}'.")
-    backend.batches.sync(record)
     about = ui_views.batch_entries(backend.journal.entries(), record)
-    files = {field: _file_summary(backend, record.get(field)) for field in FILE_FIELDS}
+    files = {
+        "input_file_id": _file_summary(backend, record["input_file_id"]),
+        "output_file_id": _file_summary(backend, record["output_file_id"]),
+        "error_file_id": _file_summary(backend, record["error_file_id"]),
+    }
     return json_response(
         {
             "record": record,
