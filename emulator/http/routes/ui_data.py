@@ -43,9 +43,9 @@ def _version(backend: Backend) -> str:
         backend.clock.now(),
         len(entries),
         id(entries[-1]) if entries else 0,
-        backend.store.count("batches"),
-        backend.store.count("files"),
-        backend.store.count("uploads"),
+        backend.batches.table.count(),
+        backend.files.table.count(),
+        backend.uploads.uploads.count(),
         id(backend.engine),
         len(deliveries),
         sum(len(delivery.attempts) for delivery in deliveries),
@@ -72,9 +72,9 @@ async def summary(request: web.Request) -> web.Response:
             "emulator_version": __version__,
             "clock": backend.clock_state(),
             "scenario": backend.engine.scenario.name,
-            "batches": ui_views.status_counts(backend.store.values("batches")),
-            "files": backend.store.count("files"),
-            "uploads": backend.store.count("uploads"),
+            "batches": ui_views.status_counts(backend.batches.table.values()),
+            "files": backend.files.table.count(),
+            "uploads": backend.uploads.uploads.count(),
             "journal": len(backend.journal.entries()),
             "handler_errors": len(backend.handler_errors),
             "contract": _contract(backend),
@@ -99,7 +99,7 @@ async def list_batches(request: web.Request) -> web.Response:
 
 
 def _file_summary(backend: Backend, file_id: str | None) -> dict[str, Any] | None:
-    record = backend.store.get("files", file_id) if file_id else None
+    record = backend.files.table.get(file_id) if file_id else None
     if record is None:
         return None
     return {**ui_views.file_row(record, "file"), "head": ui_views.head_lines(backend.blobs.path(record["id"]))}
@@ -134,8 +134,8 @@ async def batch_details(request: web.Request) -> web.Response:
 async def list_files(request: web.Request) -> web.Response:
     """Files and uploads of every owner, newest first."""
     backend = backend_of(request)
-    rows = [ui_views.file_row(r, "file") for r in backend.store.values("files")]
-    rows += [ui_views.file_row(r, "upload") for r in backend.store.values("uploads")]
+    rows = [ui_views.file_row(r, "file") for r in backend.files.table.values()]
+    rows += [ui_views.file_row(r, "upload") for r in backend.uploads.uploads.values()]
     rows.sort(key=lambda row: (row["created_at"] or 0, row["id"]), reverse=True)
     return json_response(
         ui_views.page_of(rows, _int_param(request, "offset", 0), _int_param(request, "limit", DEFAULT_PAGE))
@@ -147,7 +147,7 @@ async def file_content(request: web.Request) -> web.StreamResponse:
     as the client downloading its results)."""
     backend = backend_of(request)
     file_id = request.match_info["file_id"]
-    record = backend.store.get("files", file_id)
+    record = backend.files.table.get(file_id)
     path = backend.blobs.path(file_id)
     if record is None or not path.is_file():
         raise NotFound(f"No such File object: {file_id}")
