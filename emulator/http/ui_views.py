@@ -33,6 +33,7 @@ OWN_IDS: dict[str, Callable[[str], str]] = {"anthropic": anthropic_id, "mistral"
 OWN_ENDPOINTS = {"anthropic": "/v1/messages"}  # its batches carry Messages requests, run as chat completions
 HEAD_LINES = 5
 HEAD_LINE_CHARS = 2_000
+SKIP_CHUNK = 64 * 1024
 MAX_PAGE = 200
 
 
@@ -157,9 +158,13 @@ def head_lines(path: Path, lines: int = HEAD_LINES, width: int = HEAD_LINE_CHARS
             if not line:
                 break
             text = line.decode("utf-8", errors="replace").rstrip("\n")
-            out.append(text if len(text) <= width else text[:width] + "…")
-            if not line.endswith(b"\n"):
-                handle.readline()  # skip the rest of a long line
+            cut = len(text) > width
+            while not line.endswith(b"\n"):  # skip the rest of a long line, a piece at a time
+                line = handle.readline(SKIP_CHUNK)
+                if not line:
+                    break
+                cut = True
+            out.append(text[:width] + "…" if cut else text)
     return out
 
 

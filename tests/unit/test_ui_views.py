@@ -63,3 +63,9 @@ def test_head_lines_cut_long_lines_and_stop_early(tmp_path):
     lines = ui_views.head_lines(path, lines=3, width=100)
     assert lines == ["x" * 100 + "…", "short", "more"]
     assert ui_views.head_lines(tmp_path / "missing") == []
+
+
+def test_a_line_cut_by_bytes_is_marked_even_when_its_characters_fit(tmp_path):
+    path = tmp_path / "wide.jsonl"
+    path.write_text("\U0001f600" * 150 + "\nlast line without newline", encoding="utf-8")  # 4 bytes each
+    assert ui_views.head_lines(path, lines=5, width=100) == ["\U0001f600" * 100 + "…", "last line without newline"]

@@ -148,9 +148,9 @@ async def file_content(request: web.Request) -> web.StreamResponse:
     backend = backend_of(request)
     file_id = request.match_info["file_id"]
     record = backend.files.table.get(file_id)
-    path = backend.blobs.path(file_id)
-    if record is None or not path.is_file():
+    if record is None or not backend.blobs.path(record["id"]).is_file():
         raise NotFound(f"No such File object: {file_id}")
+    path = backend.blobs.path(record["id"])
     disposition = content_disposition_header("attachment", filename=str(record["filename"]))
     return web.FileResponse(
         path, headers={"Content-Type": "application/octet-stream", "Content-Disposition": disposition}
