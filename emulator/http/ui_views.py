@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
+from emulator.batches.records import BatchRecord, dialect_of
 from emulator.dialects.anthropic.batches import wire_id as anthropic_id
 from emulator.dialects.mistral.jobs import job_id as mistral_id
 
@@ -28,7 +29,6 @@ ENDED_AT: dict[Ended, str] = {
     "expired": "expired_at",
     "cancelled": "cancelled_at",
 }
-STAMPS = tuple(stamp for _, stamp in PHASE_STARTS) + tuple(ENDED_AT.values())
 OWN_IDS: dict[str, Callable[[str], str]] = {"anthropic": anthropic_id, "mistral": mistral_id}
 OWN_ENDPOINTS = {"anthropic": "/v1/messages"}  # its batches carry Messages requests, run as chat completions
 HEAD_LINES = 5
@@ -70,11 +70,7 @@ class Page(TypedDict):
     data: list[Any]
 
 
-def dialect_of(record: Mapping[str, Any]) -> str:
-    return str(record.get("dialect") or "openai")
-
-
-def own_id(record: Mapping[str, Any]) -> str:
+def own_id(record: BatchRecord) -> str:
     """The id the batch's own API shows: Anthropic's `msgbatch_…`, Mistral's job id, the engine id otherwise."""
     to_own = OWN_IDS.get(dialect_of(record))
     return to_own(record["id"]) if to_own is not None else str(record["id"])
@@ -100,10 +96,10 @@ def segments(record: Mapping[str, Any], now: float) -> tuple[list[Segment], End 
     return spans, ended
 
 
-def batch_row(record: Mapping[str, Any], now: float) -> BatchRow:
+def batch_row(record: BatchRecord, now: float) -> BatchRow:
     spans, ended = segments(record, now)
-    stamps = [int(record[stamp]) for stamp in STAMPS if record.get(stamp) is not None]
-    counts = record.get("request_counts") or {}
+    last_change = ended["at"] if ended is not None else max((span["start"] for span in spans), default=0.0)
+    counts = record["request_counts"]
     return {
         "id": record["id"],
         "own_id": own_id(record),
@@ -111,9 +107,9 @@ def batch_row(record: Mapping[str, Any], now: float) -> BatchRow:
         "endpoint": OWN_ENDPOINTS.get(dialect_of(record), record.get("endpoint", "")),
         "status": record["status"],
         "scenario": record.get("scenario"),
-        "request_counts": {key: int(counts.get(key, 0)) for key in ("total", "completed", "failed")},
+        "request_counts": {"total": counts["total"], "completed": counts["completed"], "failed": counts["failed"]},
         "created_at": int(record["created_at"]),
-        "updated_at": max(stamps),
+        "updated_at": int(last_change),
         "expires_at": record.get("expires_at"),
         "segments": spans,
         "ended": ended,
@@ -217,7 +213,7 @@ def rules_fired(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{"rule": rule, "count": count} for rule, count in counts.most_common()]
 
 
-def batch_entries(entries: Iterable[Mapping[str, Any]], record: Mapping[str, Any]) -> list[dict[str, Any]]:
+def batch_entries(entries: Iterable[Mapping[str, Any]], record: BatchRecord) -> list[dict[str, Any]]:
     """The journal entries about a batch, newest first: requests whose path names it (by engine or own id)
     and the scenario, line and webhook entries carrying its id."""
     ids = {str(record["id"]), own_id(record)}
