@@ -10,11 +10,11 @@ from typing import Any
 from aiohttp import web
 from aiohttp.helpers import content_disposition_header
 
-from emulator import __version__
 from emulator.backend import Backend
 from emulator.engine.errors import InvalidRequest, NotFound
 from emulator.http import ui_views
 from emulator.http.responses import backend_of, json_response
+from emulator.version import __version__
 
 DEFAULT_PAGE = 50
 DETAIL_ENTRIES = 50
