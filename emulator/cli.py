@@ -13,6 +13,7 @@ import sys
 import webbrowser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import click
 import orjson
@@ -193,10 +194,12 @@ async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     click.echo(f"batch-emulator serving on {server.url}/v1 (admin API at {server.url}/_emulator)", err=False)
-    click.echo(f"dashboard: {server.url}/_emulator/ui")
+    dashboard = f"{server.url}/_emulator/ui"
+    click.echo(f"dashboard: {dashboard}" + (" (add ?token=ADMIN_TOKEN)" if config.admin_token else ""))
     sys.stdout.flush()
     if open_dashboard:
-        await asyncio.to_thread(webbrowser.open, f"{server.url}/_emulator/ui")
+        token = f"?{urlencode({'token': config.admin_token})}" if config.admin_token else ""
+        await asyncio.to_thread(webbrowser.open, dashboard + token)
     try:
         await stop.wait()
     finally:

@@ -6,6 +6,8 @@ screenshot under the test's temporary directory, and the browser console stays f
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +15,10 @@ import anthropic
 import openai
 import pytest
 
+from emulator.config import EmulatorConfig
+from emulator.engine.clock import parse_time
+from emulator.server import ThreadedEmulator
+from tests.browser.conftest import START
 from tests.browser.page import DashboardPage
 from tests.conftest import chat_line, jsonl
 
@@ -261,3 +267,29 @@ def test_a_token_given_in_the_address_is_kept_for_the_tab_and_sent_on_every_admi
     admin_calls = {url: header for url, header in sent.items() if "/_emulator/" in url and not url.endswith("/ui")}
     assert len(admin_calls) >= 6  # summary, batches, files, journal, rules, scenario, webhooks, findings
     assert set(admin_calls.values()) == {"Bearer s3cret"}
+
+
+def test_behind_an_admin_token_the_page_opens_with_the_token_in_its_address(browser, tmp_path):
+    config = EmulatorConfig(port=0, clock="manual", start_time=parse_time(START), admin_token="s3cret-admin")
+    with ThreadedEmulator(config) as emulator:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(emulator.url + "/_emulator/ui")
+        assert refused.value.code == 401
+        with pytest.raises(urllib.error.HTTPError) as wrong:
+            urllib.request.urlopen(emulator.url + "/_emulator/ui?token=guess")
+        assert wrong.value.code == 401
+        with pytest.raises(urllib.error.HTTPError) as not_the_page:
+            urllib.request.urlopen(emulator.url + "/_emulator/ui/summary?token=s3cret-admin")
+        assert not_the_page.value.code == 401  # only the page itself takes the token from its address
+
+        page = DashboardPage(browser, emulator, tmp_path)
+        browser.get_log("browser")
+        page.open("?token=s3cret-admin")
+        assert browser.current_url == emulator.url + "/_emulator/ui"
+        (batch_id,) = page.create_batches(1)
+        page.wait(lambda: page.batch_statuses() == {batch_id: "validating"})
+        page.click("Run until idle")
+        page.wait(lambda: page.batch_statuses() == {batch_id: "completed"})
+        page.shot("admin-token")
+        assert page.console_errors() == []
+        browser.execute_script("sessionStorage.clear()")
