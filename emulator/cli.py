@@ -10,8 +10,10 @@ import contextlib
 import logging
 import signal
 import sys
+import webbrowser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import click
 import orjson
@@ -119,6 +121,7 @@ def main() -> None:
 @click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @guard_options
+@click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard in the default browser.")
 def serve(
     host: str,
     port: int,
@@ -140,6 +143,7 @@ def serve(
     webhook_urls: tuple[str, ...],
     webhook_secret: str | None,
     log_level: str,
+    open_dashboard: bool,
     **guards: Any,
 ) -> None:
     """Serve the emulator until interrupted."""
@@ -172,10 +176,10 @@ def serve(
         problems = check_files(list(scenarios))
         if problems:
             raise click.ClickException("invalid scenario file(s):\n" + "\n".join(problems))
-    asyncio.run(_serve(config))
+    asyncio.run(_serve(config, open_dashboard))
 
 
-async def _serve(config: EmulatorConfig) -> None:
+async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
     from emulator.backend import Backend
     from emulator.server import EmulatorServer
 
@@ -190,7 +194,12 @@ async def _serve(config: EmulatorConfig) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     click.echo(f"batch-emulator serving on {server.url}/v1 (admin API at {server.url}/_emulator)", err=False)
+    dashboard = f"{server.url}/_emulator/ui"
+    click.echo(f"dashboard: {dashboard}" + (" (add ?token=ADMIN_TOKEN)" if config.admin_token else ""))
     sys.stdout.flush()
+    if open_dashboard:
+        token = f"?{urlencode({'token': config.admin_token})}" if config.admin_token else ""
+        await asyncio.to_thread(webbrowser.open, dashboard + token)
     try:
         await stop.wait()
     finally:

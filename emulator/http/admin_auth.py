@@ -1,5 +1,6 @@
 """The admin token: when the server has one, every `/_emulator` request must carry it as
-`Authorization: Bearer <token>`, or it is answered 401 in the OpenAI envelope."""
+`Authorization: Bearer <token>` (the dashboard page may be opened with `?token=<token>`), or it is answered 401
+in the OpenAI envelope."""
 
 from __future__ import annotations
 
@@ -14,14 +15,26 @@ MSG_ADMIN_TOKEN = (
     "(i.e. Authorization: Bearer ADMIN_TOKEN)."
 )
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+DASHBOARD_PAGE = "/_emulator/ui"
+
+
+def _given_token(request: web.Request) -> str | None:
+    """The token a request carries: its Bearer header, or, for opening the dashboard page in a browser (which
+    cannot add a header to an address), `?token=` (the page then sends it as a header on every call)."""
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return given.strip()
+    if request.method == "GET" and request.path.rstrip("/") == DASHBOARD_PAGE:
+        return request.query.get("token")
+    return None
 
 
 def check_admin_token(request: web.Request, token: str | None) -> None:
     """Raise the 401 unless `token` is None or the request carries it."""
     if token is None:
         return
-    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+    given = _given_token(request)
+    if given is None or not hmac.compare_digest(given.encode(), token.encode()):
         raise Unauthorized(MSG_ADMIN_TOKEN, code="invalid_admin_token", headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -17,6 +17,7 @@ from emulator.http.routes import admin as admin_routes
 from emulator.http.routes import batches as batches_routes
 from emulator.http.routes import files as files_routes
 from emulator.http.routes import inference as inference_routes
+from emulator.http.routes import ui
 from emulator.http.routes import uploads as uploads_routes
 from emulator.http.routes import videos as videos_routes
 
@@ -59,6 +60,7 @@ def create_app(backend: Backend) -> web.Application:
     videos_routes.setup_routes(app)
     dialect_mounts.setup_routes(app, backend)
     admin_routes.setup_routes(app)
+    ui.setup_routes(app)
 
     async def driver(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_drive_real_clock(backend))
