@@ -59,7 +59,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -99,9 +99,8 @@ class ValidationReport:
     embedding_inputs: int
 
 
-@dataclass(frozen=True, slots=True)
-class RequestLine:
-    """One request of a validated input file."""
+class RequestLine(NamedTuple):
+    """One request of a validated input file (a named tuple: one is made per line)."""
 
     line: int  # 1-based
     custom_id: str

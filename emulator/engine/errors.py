@@ -163,3 +163,27 @@ def json_type_name(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return "an unsupported value"
+
+
+def as_int(value: Any, param: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid_type(param, "an integer", value)
+    return value
+
+
+def int_in_range(value: Any, param: str, low: int | None, high: int | None) -> int:
+    """An integer within the bounds given (None: unbounded on that side)."""
+    number = as_int(value, param)
+    if low is not None and number < low:
+        raise InvalidRequest(
+            f"Invalid '{param}': integer below minimum value. Expected a value >= {low}, but got {number} instead.",
+            param=param,
+            code="integer_below_min_value",
+        )
+    if high is not None and number > high:
+        raise InvalidRequest(
+            f"Invalid '{param}': integer above maximum value. Expected a value <= {high}, but got {number} instead.",
+            param=param,
+            code="integer_above_max_value",
+        )
+    return number

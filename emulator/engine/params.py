@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from emulator.engine.errors import InvalidRequest, invalid_type, invalid_value, missing_parameter, string_too_long
+from emulator.engine.errors import (
+    InvalidRequest,
+    as_int,
+    int_in_range,
+    invalid_type,
+    invalid_value,
+    missing_parameter,
+    string_too_long,
+)
+
+__all__ = ["as_int", "int_in_range"]  # re-exported: their home is `errors`, beside the errors they raise
 
 
 def require(body: Mapping[str, Any], name: str, prefix: str = "") -> Any:
@@ -18,30 +28,6 @@ def as_string(value: Any, param: str) -> str:
     if not isinstance(value, str):
         raise invalid_type(param, "a string", value)
     return value
-
-
-def as_int(value: Any, param: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid_type(param, "an integer", value)
-    return value
-
-
-def int_in_range(value: Any, param: str, low: int | None, high: int | None) -> int:
-    """An integer within the bounds given (None: unbounded on that side)."""
-    number = as_int(value, param)
-    if low is not None and number < low:
-        raise InvalidRequest(
-            f"Invalid '{param}': integer below minimum value. Expected a value >= {low}, but got {number} instead.",
-            param=param,
-            code="integer_below_min_value",
-        )
-    if high is not None and number > high:
-        raise InvalidRequest(
-            f"Invalid '{param}': integer above maximum value. Expected a value <= {high}, but got {number} instead.",
-            param=param,
-            code="integer_above_max_value",
-        )
-    return number
 
 
 def query_int(raw: str | None, param: str, low: int, high: int, default: int) -> int:

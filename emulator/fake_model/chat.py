@@ -8,6 +8,7 @@ The deprecated `functions` / `function_call` pair is honoured when no `tools` ar
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -17,13 +18,12 @@ from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.answer import compose, reasoning_budget
 from emulator.fake_model.catalogue import context_window, is_reasoning_model
 from emulator.fake_model.context import Call
-from emulator.fake_model.digest import sub_digest
+from emulator.fake_model.digest import hex_of, sub_digest
 from emulator.fake_model.logprobs import token_logprobs
 from emulator.fake_model.result import ModelResult, TokenUsage
-from emulator.fake_model.schema.instance import json_schema_of
 from emulator.fake_model.text import mention_from
 from emulator.fake_model.tokens import content_text, count_message_tokens, count_tokens, token_pieces
-from emulator.fake_model.tools import function_tools, plan_calls
+from emulator.fake_model.tools import FunctionSpec, function_tools, plan_calls
 
 FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
 
@@ -31,9 +31,7 @@ FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "f
 @lru_cache(maxsize=256)
 def system_fingerprint(model: str) -> str:
     """A stable `fp_…` per model name."""
-    from emulator.engine.ids import derived_hex
-
-    return "fp_" + derived_hex("fingerprint", model, n=10)
+    return "fp_" + hex_of(f"fingerprint\x1f{model}", 10)
 
 
 def context_length_error(model: str, window: int, tokens: int, param: str) -> InvalidRequest:
@@ -43,6 +41,15 @@ def context_length_error(model: str, window: int, tokens: int, param: str) -> In
         param=param,
         code="context_length_exceeded",
     )
+
+
+def json_schema_of(response_format: Any) -> Mapping[str, Any] | None:
+    """The schema inside a chat `response_format` or a responses `text.format` of type json_schema."""
+    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
+        return None
+    holder = response_format.get("json_schema", response_format)
+    schema = holder.get("schema") if isinstance(holder, Mapping) else None
+    return schema if isinstance(schema, Mapping) else {"type": "object"}
 
 
 def text_format_of(response_format: Any) -> str | Mapping[str, Any]:
@@ -97,46 +104,97 @@ def _tool_choice_of(function_call: Any) -> Any:
     return function_call
 
 
-def answer_chat(call: Call) -> ModelResult:
-    body = call.body
-    messages: list[Any] = body["messages"]
-    model = call.model
+@dataclass(frozen=True, slots=True)
+class ChatPlan:
+    """What a chat answer takes from everything in the body but `messages` (kept per request form)."""
+
+    model: str
+    legacy: bool  # the deprecated functions/function_call pair stands in for tools
+    functions: list[FunctionSpec]
+    tool_tokens: int
+    window: int
+    text_format: str | Mapping[str, Any]
+    budget: int | None
+    reasoning_model: bool
+    reasoning_effort: Any
+    parallel: bool
+    tool_choice: Any
+    want_logprobs: bool
+    top: int
+    n: int
+    stop: Any
+    fingerprint: str
+
+
+def chat_plan(body: Mapping[str, Any]) -> ChatPlan:
+    model = str(body.get("model") or "")
     legacy = legacy_functions(body)
     tools = body.get("tools") if legacy is None else [{"type": "function", "function": f} for f in legacy]
-    prompt_tokens = count_message_tokens(messages)
-    if tools:
-        prompt_tokens += count_tokens(orjson.dumps(legacy if legacy is not None else tools).decode())
-    window = context_window(model)
-    if prompt_tokens > window:
-        raise context_length_error(model, window, prompt_tokens, "messages")
+    tool_tokens = count_tokens(orjson.dumps(legacy if legacy is not None else tools).decode()) if tools else 0
+    return ChatPlan(
+        model=model,
+        legacy=legacy is not None,
+        functions=function_tools(tools, nested=True),
+        tool_tokens=tool_tokens,
+        window=context_window(model),
+        text_format=text_format_of(body.get("response_format")),
+        budget=body.get("max_completion_tokens") or body.get("max_tokens"),
+        reasoning_model=is_reasoning_model(model),
+        reasoning_effort=body.get("reasoning_effort"),
+        parallel=legacy is None and body.get("parallel_tool_calls") is not False,
+        tool_choice=body.get("tool_choice") if legacy is None else _tool_choice_of(body.get("function_call")),
+        want_logprobs=body.get("logprobs") is True,
+        top=int(body.get("top_logprobs") or 0),
+        n=int(body.get("n") or 1),
+        stop=body.get("stop"),
+        fingerprint=system_fingerprint(model),
+    )
+
+
+def plan_of(call: Call) -> ChatPlan:
+    """The plan of the call's body, made once per request form."""
+    form = call.form
+    if form is None:
+        return chat_plan(call.body)
+    plan = form.plan
+    if not isinstance(plan, ChatPlan):
+        plan = form.plan = chat_plan(call.body)
+    return plan
+
+
+def answer_chat(call: Call) -> ModelResult:
+    plan = plan_of(call)
+    messages: list[Any] = call.body["messages"]
+    model = plan.model
+    prompt_tokens = count_message_tokens(messages) + plan.tool_tokens
+    if prompt_tokens > plan.window:
+        raise context_length_error(model, plan.window, prompt_tokens, "messages")
     user_text, after_tool = last_user_text(messages)
     digest = call.digest
     mention = mention_from(user_text, digest)
-    functions = function_tools(tools, nested=True)
-    text_format = text_format_of(body.get("response_format"))
-    budget = body.get("max_completion_tokens") or body.get("max_tokens")
-    reasoning_model = is_reasoning_model(model)
-    parallel = legacy is None and body.get("parallel_tool_calls") is not False
-    tool_choice = body.get("tool_choice") if legacy is None else _tool_choice_of(body.get("function_call"))
-    want_logprobs = body.get("logprobs") is True
-    top = int(body.get("top_logprobs") or 0)
+    shape = call.shape
     choices: list[dict[str, Any]] = []
     completion_tokens = 0
     reasoning_total = 0
-    for index in range(int(body.get("n") or 1)):
+    for index in range(plan.n):
         d = digest if index == 0 else sub_digest(digest, index)
         calls = plan_calls(
-            functions, tool_choice, parallel=parallel, after_tool_result=after_tool, digest=d, nested=True
+            plan.functions,
+            plan.tool_choice,
+            parallel=plan.parallel,
+            after_tool_result=after_tool,
+            digest=d,
+            nested=True,
         )
         answer = compose(
             d,
             mention=mention,
-            text_format=text_format,
+            text_format=plan.text_format,
             calls=calls,
-            budget=budget,
-            stop=body.get("stop"),
-            reasoning=reasoning_budget(d, body.get("reasoning_effort")) if reasoning_model else 0,
-            shape=call.shape,
+            budget=plan.budget,
+            stop=plan.stop,
+            reasoning=reasoning_budget(d, plan.reasoning_effort) if plan.reasoning_model else 0,
+            shape=shape,
             finish_reasons=FINISH_REASONS,
         )
         message: dict[str, Any] = {
@@ -146,7 +204,7 @@ def answer_chat(call: Call) -> ModelResult:
             "annotations": [],
         }
         finish = answer.finish
-        if answer.calls and legacy is not None:
+        if answer.calls and plan.legacy:
             name, arguments = answer.calls[0]
             message["function_call"] = {"name": name, "arguments": arguments}
             finish = "function_call"
@@ -160,9 +218,9 @@ def answer_chat(call: Call) -> ModelResult:
                 for k, (name, arguments) in enumerate(answer.calls)
             ]
         logprobs = None
-        if want_logprobs:
+        if plan.want_logprobs:
             pieces = token_pieces(answer.content) if answer.content else []
-            logprobs = {"content": token_logprobs(pieces, d, top), "refusal": None}
+            logprobs = {"content": token_logprobs(pieces, d, plan.top), "refusal": None}
         choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish})
         completion_tokens += answer.output_tokens + answer.reasoning_tokens
         reasoning_total += answer.reasoning_tokens
@@ -174,6 +232,6 @@ def answer_chat(call: Call) -> ModelResult:
         "choices": choices,
         "usage": chat_usage(prompt_tokens, completion_tokens, reasoning_total),
         "service_tier": "default",
-        "system_fingerprint": system_fingerprint(model),
+        "system_fingerprint": plan.fingerprint,
     }
     return ModelResult(200, body_out, TokenUsage(prompt_tokens, 0, completion_tokens, reasoning_total))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.fake_model.digest import IdMaker
+from emulator.fake_model.request_forms import RequestForm
 from emulator.fake_model.result import ResponseShape
 
 
@@ -21,6 +22,7 @@ class Call:
     shape: ResponseShape
     digest: bytes
     ids: IdMaker
+    form: RequestForm | None = None  # the body's form, where its answer builder keeps what it plans per form
 
     @property
     def model(self) -> str:

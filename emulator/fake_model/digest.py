@@ -7,7 +7,8 @@ Two digests per request:
   (`stream`, `max_tokens`, `stop`, `n`, `logprobs`, `metadata`, ...) are left out, so a truncated
   or streamed answer is the same text as the full one;
 * the *id key* of (seed, custom_id, whole canonical body) names the objects inside the answer
-  (`chatcmpl-…`, `resp_…`, `msg_…`, `call_…`) through `emulator.engine.ids.derived_hex`.
+  (`chatcmpl-…`, `resp_…`, `msg_…`, `call_…`): BLAKE2b of the key and a kind joined by a unit separator, in
+  hex (the same derivation as `emulator.engine.ids.derived_hex`, which this package does not import).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any
 import orjson
 
 from emulator.engine.errors import InvalidRequest
-from emulator.engine.ids import derived_hex
 from emulator.engine.nesting import JSON_DEPTH_CEILING, MSG_TOO_DEEP, too_deep_to_encode
 
 DELIVERY_KEYS = frozenset(
@@ -52,22 +52,39 @@ DELIVERY_KEYS = frozenset(
 def canonical(body: Mapping[str, Any]) -> bytes:
     """Key-sorted compact JSON of a request body (non-JSON values fall back to their `str`); a body nested
     deeper than orjson encodes is a 400."""
-    data = body if type(body) is dict else dict(body)
+    return canonical_json(body if type(body) is dict else dict(body))
+
+
+def canonical_json(value: Any) -> bytes:
+    """Key-sorted compact JSON of any value, as `canonical` encodes a body's parts."""
     try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
     except orjson.JSONEncodeError as exc:  # a batch line deeper than the HTTP parse limit allows: its own 400
         if too_deep_to_encode(exc):
             raise InvalidRequest(MSG_TOO_DEEP.format(limit=JSON_DEPTH_CEILING)) from None
         raise
 
 
-def content_digest(seed: int, endpoint: str, body: Mapping[str, Any], canonical_body: bytes | None = None) -> bytes:
+def content_canonical(body: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of a body without its delivery options."""
+    return canonical({k: v for k, v in body.items() if k not in DELIVERY_KEYS})
+
+
+def content_digest(seed: int, endpoint: str, body: Mapping[str, Any]) -> bytes:
     """64 bytes that depend on (seed, endpoint, body minus delivery options)."""
-    if canonical_body is None or not DELIVERY_KEYS.isdisjoint(body):
-        canonical_body = canonical({k: v for k, v in body.items() if k not in DELIVERY_KEYS})
-    h = hashlib.blake2b(canonical_body, digest_size=64, person=b"fake-model-text")
+    return digest_of(seed, endpoint, content_canonical(body))
+
+
+def digest_of(seed: int, endpoint: str, content: bytes) -> bytes:
+    """The content digest, given the canonical JSON of the body without its delivery options."""
+    h = hashlib.blake2b(content, digest_size=64, person=b"fake-model-text")
     h.update(b"\x1f%d\x1f%s" % (seed, endpoint.encode()))
     return h.digest()
+
+
+def hex_of(text: str, n: int) -> str:
+    """`n` hex digits of the BLAKE2b of `text` (at least 16 bytes of digest)."""
+    return hashlib.blake2b(text.encode(), digest_size=max(16, (n + 1) // 2)).hexdigest()[:n]
 
 
 def sub_digest(digest: bytes, label: str | int) -> bytes:
@@ -89,4 +106,4 @@ class IdMaker:
         self._key = hashlib.blake2b(canonical_body, digest_size=16).hexdigest() + f"|{seed}|{custom_id or ''}"
 
     def hex(self, kind: str, n: int = 32) -> str:
-        return derived_hex(self._key, kind, n=n)
+        return hex_of(f"{self._key}\x1f{kind}", n)

@@ -14,10 +14,11 @@ from emulator.fake_model.catalogue import DEFAULT_MODELS, is_reasoning_model, mo
 from emulator.fake_model.chat import answer_chat
 from emulator.fake_model.completions import answer_completions
 from emulator.fake_model.context import Call
-from emulator.fake_model.digest import IdMaker, canonical, content_digest
+from emulator.fake_model.digest import DELIVERY_KEYS, IdMaker, canonical, content_canonical, digest_of
 from emulator.fake_model.embeddings import EmbeddingSizes, answer_embeddings
 from emulator.fake_model.media import answer_image_edit, answer_image_generation, answer_video, image_events
 from emulator.fake_model.moderations import answer_moderations
+from emulator.fake_model.request_forms import FormCache, canonical_parts, form_key
 from emulator.fake_model.responses import answer_responses
 from emulator.fake_model.result import PLAIN, ModelResult, ResponseShape
 from emulator.fake_model.streaming import chat_chunks, response_events
@@ -39,6 +40,7 @@ class FakeModel:
         self.models: tuple[str, ...] = tuple(models)
         self._known = frozenset(self.models)
         self._sizes = EmbeddingSizes(embedding_dimensions)
+        self._forms = FormCache()
         self._handlers: dict[str, Callable[[Call], ModelResult]] = {
             rq.CHAT: answer_chat,
             rq.COMPLETIONS: answer_completions,
@@ -98,19 +100,42 @@ class FakeModel:
     def _prepare(
         self, endpoint: str, body: Mapping[str, Any], custom_id: str | None, created: int, shape: ResponseShape | None
     ) -> Call:
-        rq.validate(endpoint, body, self.knows_model)
-        if endpoint == rq.CHAT:
-            _check_reasoning_parameters(body)
-        canonical_body = canonical(body)
+        """Validate `body` and gather what its answer is computed from. A body whose form (everything but the
+        per-line field) was seen before has only that field checked and encoded again."""
+        checks = rq.CHECKS.get(endpoint)
+        key = None
+        if checks is not None and type(body) is dict and checks.line_field in body:
+            key = form_key(body, checks.line_field)
+        form = self._forms.get(endpoint, key) if key is not None else None
+        if form is not None:
+            assert checks is not None
+            checks.run_line(body)
+        else:
+            self._validate(endpoint, body)
+            if key is not None:
+                assert checks is not None and type(body) is dict
+                form = self._forms.add(endpoint, key, body, checks.line_field)
+        if form is not None:
+            assert checks is not None
+            full, content = canonical_parts(form, body[checks.line_field])
+        else:
+            full = canonical(body)
+            content = full if DELIVERY_KEYS.isdisjoint(body) else content_canonical(body)
         return Call(
             seed=self.seed,
             endpoint=endpoint,
             body=body,
             created=created,
             shape=shape or PLAIN,
-            digest=content_digest(self.seed, endpoint, body, canonical_body),
-            ids=IdMaker(self.seed, custom_id, canonical_body),
+            digest=digest_of(self.seed, endpoint, content),
+            ids=IdMaker(self.seed, custom_id, full),
+            form=form,
         )
+
+    def _validate(self, endpoint: str, body: Mapping[str, Any]) -> None:
+        rq.validate(endpoint, body, self.knows_model)
+        if endpoint == rq.CHAT:
+            _check_reasoning_parameters(body)
 
 
 def _check_reasoning_parameters(body: Mapping[str, Any]) -> None:

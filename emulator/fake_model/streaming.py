@@ -1,4 +1,5 @@
-"""Streamed forms of finished answers: chat completion chunks and responses' typed events.
+"""Streamed forms of finished answers: chat completion chunks, legacy completion chunks and responses' typed
+events.
 
 Both are cut from the non-streamed body, so the concatenated deltas equal what `respond` returns.
 Text is streamed one token (as `tokens.token_pieces` cuts it) per chunk or delta event.
@@ -6,7 +7,7 @@ Text is streamed one token (as `tokens.token_pieces` cuts it) per chunk or delta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from emulator.fake_model.tokens import token_pieces
@@ -87,6 +88,29 @@ def chat_chunks(body: dict[str, Any], *, include_usage: bool) -> Iterator[dict[s
         final["choices"] = []
         final["usage"] = body["usage"]
         yield final
+
+
+def completion_chunks(body: Mapping[str, Any], *, include_usage: bool) -> Iterator[dict[str, Any]]:
+    """`text_completion` chunks for a finished legacy completion: one token piece per chunk, then the finish."""
+    base = {key: body[key] for key in ("id", "object", "created", "model", "system_fingerprint") if key in body}
+
+    def chunk(choice: dict[str, Any]) -> dict[str, Any]:
+        out = {**base, "choices": [choice]}
+        if include_usage:
+            out["usage"] = None
+        return out
+
+    for choice in body["choices"]:
+        index = choice["index"]
+        pieces = pieces_of(choice["text"])
+        logprobs = choice.get("logprobs")
+        aligned = isinstance(logprobs, Mapping) and len(logprobs.get("tokens") or ()) == len(pieces)
+        for i, piece in enumerate(pieces):
+            sliced = {key: value[i : i + 1] for key, value in logprobs.items()} if aligned and logprobs else None
+            yield chunk({"text": piece, "index": index, "logprobs": sliced, "finish_reason": None})
+        yield chunk({"text": "", "index": index, "logprobs": None, "finish_reason": choice["finish_reason"]})
+    if include_usage:
+        yield {**base, "choices": [], "usage": body.get("usage")}
 
 
 def response_events(body: dict[str, Any]) -> Iterator[dict[str, Any]]:

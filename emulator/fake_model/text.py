@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from emulator.fake_model.digest import sub_digest
+from emulator.fake_model.tokens import count_tokens
 
 WORDS: tuple[str, ...] = tuple(
     """
@@ -45,6 +46,7 @@ _VARIANTS: tuple[str, ...] = tuple(
 _VARIANT_TOKENS: tuple[int, ...] = tuple(sum((len(w) + 3) // 4 for w in v.split()) for v in _VARIANTS)
 _PUNCTUATION = "\"'`.,;:!?()[]{}<>*_#"
 _CONNECTORS = ("about", "regarding", "on", "concerning")
+_CONNECTOR_TOKENS = tuple((len(c) + 3) // 4 for c in _CONNECTORS)
 
 
 def mention_from(text: str, digest: bytes) -> str:
@@ -73,9 +75,12 @@ def prose_counted(digest: bytes, mention: str = "", min_words: int = 8, max_word
     Text is assembled from three-word phrases (one digest byte each) grouped into sentences of one
     to three phrases by a precomputed layout, so the work is a few table look-ups done in C.
     """
-    low = max(1, min_words // 3)
-    high = max(low, max_words // 3)
-    count = low + digest[0] % (high - low + 1)
+    if min_words == 8 and max_words == 40:
+        count = 2 + digest[0] % 12  # the default range, 2 to 13 phrases, without the arithmetic
+    else:
+        low = max(1, min_words // 3)
+        high = max(low, max_words // 3)
+        count = low + digest[0] % (high - low + 1)
     source = digest[1:]
     while len(source) < count:
         source += sub_digest(source[-64:], len(source))
@@ -84,8 +89,9 @@ def prose_counted(digest: bytes, mention: str = "", min_words: int = 8, max_word
     parts = list(map(_VARIANTS.__getitem__, indices))
     tokens = sum(map(_VARIANT_TOKENS.__getitem__, indices))
     if mention:
-        connector = _CONNECTORS[digest[2] & 3]
-        tokens += _cost(len(connector)) + sum(_cost(len(word)) for word in mention.split())
+        which = digest[2] & 3
+        connector = _CONNECTORS[which]
+        tokens += _CONNECTOR_TOKENS[which] + count_tokens(mention)
         if middles:
             parts.insert(middles[digest[1] % len(middles)], f"{connector} {mention}")
         else:
@@ -112,9 +118,6 @@ def _layout(count: int, variant: int) -> tuple[tuple[int, ...], tuple[int, ...]]
         position += length
     return tuple(offsets), tuple(middles)
 
-
-def _cost(length: int) -> int:
-    return (length + 3) // 4
 
 
 def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> tuple[str, bool]:

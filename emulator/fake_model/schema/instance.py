@@ -20,15 +20,20 @@ best-effort instance that still has every required property, instead of failing.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, TypeGuard
+from typing import Any
 
 import orjson
 
 from emulator.fake_model.schema.patterns import pattern_min_length, pattern_search, string_for_pattern
+from emulator.fake_model.schema.scalars import (
+    FORMATS,
+    WORDS_FOR_VALUES,
+    ScalarDraws,
+)
+from emulator.fake_model.schema.scalars import SchemaError as SchemaError  # raised from here too
 from emulator.fake_model.schema.size import (
     MAX_CHARS,
     MAX_VALUES,
@@ -42,26 +47,8 @@ from emulator.fake_model.schema.size import (
     upper,
     weight,
 )
-from emulator.fake_model.text import WORDS
 
 MAX_DEPTH = 6
-_WORDS = WORDS[96:]
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_FORMATS = {
-    "date-time": lambda r: (
-        f"20{r.randint(20, 29)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}T"
-        f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z"
-    ),
-    "date": lambda r: f"20{r.randint(20, 29)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
-    "time": lambda r: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z",
-    "email": lambda r: f"{r.choice(_WORDS)}.{r.choice(_WORDS)}@example.com",
-    "uuid": lambda r: _uuid4(r.getrandbits(128)),
-    "uri": lambda r: f"https://example.com/{r.choice(_WORDS)}/{r.randint(1, 999)}",
-    "url": lambda r: f"https://example.com/{r.choice(_WORDS)}",
-    "hostname": lambda r: f"{r.choice(_WORDS)}.example.com",
-    "ipv4": lambda r: ".".join(str(r.randint(1, 254)) for _ in range(4)),
-    "ipv6": lambda r: ":".join(f"{r.getrandbits(16):x}" for _ in range(8)),
-}
 # The generator's own ceiling: twice the limits a schema is checked against, so that the random extras
 # above an admitted schema's smallest instance always fit.
 _HARD_VALUES = 2 * MAX_VALUES
@@ -70,20 +57,8 @@ _SOFT_VALUES = MAX_VALUES // 10
 _SOFT_CHARS = MAX_CHARS // 10
 _MAX_FALLBACKS = 4
 _SMALL = 1000  # sizes below this are counted after they are built, larger ones checked before
-_FEW_MULTIPLES = 4096
 _MAX_MISSES = 1000  # repeated candidates in a row before `uniqueItems` gives up
 _SKIP = object()
-
-
-def _uuid4(bits: int) -> str:
-    """A version-4 UUID string built from 128 random bits."""
-    bits = (bits & ~(0xF << 76) | (4 << 76)) & ~(0x3 << 62) | (0x2 << 62)
-    h = f"{bits:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-class SchemaError(ValueError):
-    """The schema cannot be satisfied (or uses something this generator cannot honour)."""
 
 
 class SchemaTooLarge(SchemaError):
@@ -114,7 +89,7 @@ def instance_for(schema: Mapping[str, Any] | bool, make_rng: Callable[[], random
         return generate(schema, make_rng(), lenient=True)
 
 
-class _Generator:
+class _Generator(ScalarDraws):
     def __init__(self, root: Mapping[str, Any] | bool, rng: random.Random, max_depth: int, lenient: bool) -> None:
         self.root = root
         self.rng = rng
@@ -293,7 +268,7 @@ class _Generator:
 
     # ---- scalars --------------------------------------------------------------------------
     def word_value(self) -> str:
-        word = self.rng.choice(_WORDS)
+        word = self.rng.choice(WORDS_FOR_VALUES)
         self.spend(1, len(word) + 3)
         return word
 
@@ -305,86 +280,11 @@ class _Generator:
         self.spend(1, len(value) + 3 if isinstance(value, str) else 2)
         return value
 
-    def integer(self, schema: Mapping[str, Any]) -> int:
-        low, high = _bounds(schema, integer=True)
-        step = schema.get("multipleOf")
-        if _is_number(step) and step > 0:
-            if float(step).is_integer():
-                unit = int(step)
-                first = math.ceil(low / unit) if low is not None else None
-                last = math.floor(high / unit) if high is not None else None
-                k = self.pick_int(first, last)
-                return k * unit
-            return int(self.multiple_of_number(float(step), low, high, integer=True))
-        return self.pick_int(
-            math.ceil(low) if low is not None else None, math.floor(high) if high is not None else None
-        )
-
-    def pick_int(self, low: int | None, high: int | None) -> int:
-        if low is None and high is None:
-            return self.rng.randint(0, 100)
-        if low is None:
-            assert high is not None
-            low = min(0, high) if high >= 0 else high - 100
-            low = max(low, high - 100)
-        if high is None:
-            high = low + 100
-        if low > high:
-            return int(self.fail("integer bounds leave no value", low))
-        return self.rng.randint(low, high)
-
-    def number(self, schema: Mapping[str, Any]) -> float | int:
-        low, high = _bounds(schema, integer=False)
-        step = schema.get("multipleOf")
-        if _is_number(step) and step > 0:
-            return self.multiple_of_number(float(step), low, high, integer=False)
-        exclusive_low = _exclusive(schema, "minimum")
-        exclusive_high = _exclusive(schema, "maximum")
-        lo = low if low is not None else (min(0.0, high - 100.0) if high is not None else 0.0)
-        hi = high if high is not None else lo + 100.0
-        if lo > hi:
-            return float(self.fail("number bounds leave no value", lo))
-        for _ in range(16):
-            value = round(lo + (hi - lo) * self.rng.random(), 3)
-            if (lo < value or (not exclusive_low and lo == value)) and (
-                value < hi or (not exclusive_high and value == hi)
-            ):
-                return value
-        middle = (lo + hi) / 2
-        if (lo < middle < hi) or (lo == hi and not exclusive_low and not exclusive_high):
-            return middle
-        return float(self.fail("number bounds leave no value", middle))
-
-    def multiple_of_number(self, step: float, low: float | None, high: float | None, *, integer: bool) -> float | int:
-        fallback = low if low is not None else high if high is not None else 0
-        try:
-            first = (
-                math.ceil(low / step) if low is not None else (math.floor(high / step) - 10 if high is not None else 0)
-            )
-            last = math.floor(high / step) if high is not None else first + 10
-        except (OverflowError, ValueError):
-            return float(self.fail("no multiple of the step fits the bounds", fallback))
-        if last - first < _FEW_MULTIPLES:
-            candidates = list(range(first, last + 1))
-            self.rng.shuffle(candidates)
-        else:  # too many to list: draw some
-            candidates = [self.rng.randint(first, last) for _ in range(64)]
-        for k in candidates[:64]:
-            value = k * step
-            if integer and not float(value).is_integer():
-                continue
-            if (low is not None and value < low) or (high is not None and value > high):
-                continue
-            if not float(value / step).is_integer():
-                continue
-            return int(value) if integer or float(value).is_integer() else value
-        return float(self.fail("no multiple of the step fits the bounds", fallback))
-
     def string(self, schema: Mapping[str, Any]) -> str:
         min_length = count(schema, "minLength") if "minLength" in schema else 0
         max_length = upper(schema, "maxLength") if "maxLength" in schema else None
         declared = schema.get("format")
-        fmt = declared if type(declared) is str and declared in _FORMATS else None
+        fmt = declared if type(declared) is str and declared in FORMATS else None
         pattern = schema.get("pattern")
         if isinstance(pattern, str):
             self.room(1, max(min_length, pattern_min_length(pattern)) + 3)
@@ -415,32 +315,6 @@ class _Generator:
             found = string_for_pattern(pattern, self.rng)
             return found if found is not None else self.words(min_length, max_length)
         raise SchemaError(f"cannot produce a string for pattern {pattern!r}")
-
-    def format_string(self, fmt: str, min_length: int, max_length: int | None) -> str | None:
-        """A value of `fmt` within the lengths, lengthened where the format allows; None when none fits."""
-        value = str(_FORMATS[fmt](self.rng))
-        if len(value) < min_length:
-            value = _lengthen(fmt, value, min_length - len(value), self.rng)
-        if _length_ok(value, min_length, max_length):
-            return value
-        return None
-
-    def words(self, min_length: int, max_length: int | None) -> str:
-        choice = self.rng.choice
-        value = " ".join([choice(_WORDS) for _ in range(self.rng.randint(1, 3))])
-        if len(value) < min_length:
-            parts = [value]
-            length = len(value)
-            while length < min_length:
-                word = choice(_WORDS)
-                parts.append(word)
-                length += len(word) + 1
-            value = " ".join(parts)
-        if max_length is not None and len(value) > max_length:
-            value = value[:max_length].rstrip() if max_length > 0 else ""
-            if len(value) < min_length:
-                value = value.ljust(min_length, "x")
-        return value
 
     # ---- containers -----------------------------------------------------------------------
     def array(self, schema: Mapping[str, Any], depth: int) -> list[Any]:
@@ -544,24 +418,6 @@ class _Generator:
         return result
 
 
-def _lengthen(fmt: str, value: str, missing: int, rng: random.Random) -> str:
-    """`value` made at least `missing` characters longer without leaving `fmt`, when the format has room."""
-    filler = "".join(rng.choices(_LETTERS, k=missing))
-    if fmt == "email":
-        local, _, domain = value.partition("@")
-        return f"{local}{filler}@{domain}"
-    if fmt in ("uri", "url"):
-        return value + filler
-    if fmt == "hostname":
-        labels = [filler[i : i + 60] for i in range(0, len(filler), 60)]
-        longer = ".".join([*labels, value])
-        return longer if len(longer) <= 253 else value
-    if fmt in ("date-time", "time"):  # more digits of a second's fraction
-        digits = "".join(rng.choices("0123456789", k=max(missing - 1, 1)))
-        return f"{value[:-1]}.{digits}Z"
-    return value
-
-
 def _unique_key(value: Any) -> bytes:
     """Equal keys for values JSON Schema's `uniqueItems` counts as equal (1 and 1.0 are; true and 1 are not)."""
     return orjson.dumps(_integral(value), option=orjson.OPT_SORT_KEYS)
@@ -583,68 +439,3 @@ def _mentions_ref(schema: Any) -> bool:
     if isinstance(schema, list):
         return any(_mentions_ref(v) for v in schema)
     return False
-
-
-def _exclusive(schema: Mapping[str, Any], which: str) -> bool:
-    key = "exclusiveMinimum" if which == "minimum" else "exclusiveMaximum"
-    value = schema.get(key)
-    return value is True or _is_number(value)
-
-
-def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[float | None, float | None]:
-    """The tightest lower and upper bounds; for integers exclusive bounds become the next inclusive integer."""
-    minimum = _finite(schema.get("minimum"))
-    maximum = _finite(schema.get("maximum"))
-    ex_min: Any = schema.get("exclusiveMinimum")
-    ex_max: Any = schema.get("exclusiveMaximum")
-    ex_min_value = _finite(ex_min) if ex_min is not None else None
-    ex_max_value = _finite(ex_max) if ex_max is not None else None
-    lows: list[float] = []
-    highs: list[float] = []
-    if minimum is not None:
-        lows.append(_above(minimum) if integer and ex_min is True else minimum)
-    if ex_min_value is not None:
-        lows.append(_above(ex_min_value) if integer else ex_min_value)
-    if maximum is not None:
-        highs.append(_below(maximum) if integer and ex_max is True else maximum)
-    if ex_max_value is not None:
-        highs.append(_below(ex_max_value) if integer else ex_max_value)
-    return (max(lows) if lows else None), (min(highs) if highs else None)
-
-
-def _finite(value: Any) -> float | None:
-    """`value` as a finite float, or None when it is no number (or too large for one)."""
-    if value is None or not _is_number(value):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _above(value: float) -> float:
-    """The smallest integer strictly greater than `value`."""
-    return float(math.floor(value) + 1)
-
-
-def _below(value: float) -> float:
-    """The largest integer strictly smaller than `value`."""
-    return float(math.ceil(value) - 1)
-
-
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _length_ok(value: str, min_length: int, max_length: int | None) -> bool:
-    return len(value) >= min_length and (max_length is None or len(value) <= max_length)
-
-
-def json_schema_of(response_format: Any) -> Mapping[str, Any] | None:
-    """The schema inside a chat `response_format` or a responses `text.format` of type json_schema."""
-    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
-        return None
-    holder = response_format.get("json_schema", response_format)
-    schema = holder.get("schema") if isinstance(holder, Mapping) else None
-    return schema if isinstance(schema, Mapping) else {"type": "object"}

@@ -18,23 +18,28 @@ live in `request_fields`, those of structured fields (content parts, input items
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.engine.errors import InvalidRequest, NotFound, invalid_type, invalid_value, missing_parameter
 from emulator.fake_model.validation.fields import (
+    FieldCheck,
     array_too_long,
     check_bool,
     check_choice,
+    check_fields,
     check_int,
-    check_number,
     check_stop,
+    choices,
+    ints,
     non_empty_list,
-    objects_in,
+    numbers,
     require_string,
     require_text,
     supported_values,
 )
+from emulator.fake_model.validation.images import EDIT_FIELDS, GENERATION_FIELDS
 from emulator.fake_model.validation.items import (
     CHAT_PARTS,
     check_embedding_items,
@@ -131,24 +136,6 @@ MESSAGE_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 VIDEO_SECONDS = ("4", "8", "12")
 VIDEO_SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
 MAX_VIDEO_PROMPT_LENGTH = 32_000
-# Image options. The sizes a model takes where the OpenAPI document lists them (gpt-image-2 takes any WIDTHxHEIGHT
-# within limits not checked here, so it has no entry), and, for a body that names no model, every size the
-# endpoint's enum lists.
-_GPT_IMAGE_SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
-IMAGE_SIZES: dict[str, tuple[str, ...]] = {
-    "dall-e-2": ("256x256", "512x512", "1024x1024"),
-    "dall-e-3": ("1024x1024", "1024x1792", "1792x1024"),
-    **dict.fromkeys(("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"), _GPT_IMAGE_SIZES),
-}
-GENERATION_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536", "256x256", "512x512", "1792x1024", "1024x1792")
-EDIT_SIZES = ("256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "auto")
-GPT_IMAGE_MODELS = frozenset(
-    {"gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21"}
-)
-GPT_IMAGE_QUALITIES = ("low", "medium", "high", "auto")
-GENERATION_QUALITIES = ("standard", "hd", "low", "medium", "high", "auto")
-EDIT_QUALITIES = ("standard", "low", "medium", "high", "auto")
-MAX_EDIT_IMAGES = 16
 
 
 def model_not_found(name: str) -> NotFound:
@@ -180,25 +167,10 @@ def validate(endpoint: str, body: Any, knows_model: Callable[[str], bool]) -> No
         raise invalid_type("model", "a string", model)
     elif not knows_model(model):
         raise model_not_found(model)
-    _CHECKS[endpoint](body)
+    CHECKS[endpoint].run(body)
 
 
 # ---- per-endpoint checks ------------------------------------------------------------------------
-FieldCheck = Callable[[Mapping[str, Any], str], None]
-
-
-def _ints(low: int | None = None, high: int | None = None) -> FieldCheck:
-    return lambda body, name: check_int(body, name, low, high)
-
-
-def _numbers(low: float, high: float) -> FieldCheck:
-    return lambda body, name: check_number(body, name, low, high)
-
-
-def _choices(*options: str) -> FieldCheck:
-    return lambda body, name: check_choice(body, name, options)
-
-
 def _stop(body: Mapping[str, Any], name: str) -> None:
     check_stop(body)
 
@@ -240,44 +212,6 @@ def _text_config(body: Mapping[str, Any], name: str) -> None:
     check_format(text.get("format"), "text.format", nested=False)
 
 
-def _image_sizes(without_model: Sequence[str]) -> FieldCheck:
-    """`size`: one the model takes where the document lists them, one the endpoint lists when no model is named."""
-
-    def check(body: Mapping[str, Any], name: str) -> None:
-        model = body.get("model")
-        options = without_model if model is None else IMAGE_SIZES.get(model)
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            raise invalid_type(name, "a string", value)
-        if options is not None:
-            check_choice(body, name, options)
-
-    return check
-
-
-def _image_qualities(options: Sequence[str]) -> FieldCheck:
-    """`quality`: one the endpoint lists, narrowed to the GPT image qualities for a GPT image model."""
-    return lambda body, name: check_choice(
-        body, name, GPT_IMAGE_QUALITIES if body.get("model") in GPT_IMAGE_MODELS else options
-    )
-
-
-def _image_count(body: Mapping[str, Any], name: str) -> None:
-    check_int(body, name, 1, 10)
-    if body.get("model") == "dall-e-3" and body.get(name) not in (None, 1):
-        raise InvalidRequest("You must provide n=1 for this model.")
-
-
-def _image_references(body: Mapping[str, Any], name: str) -> None:
-    if body.get(name) is None:
-        return
-    references = non_empty_list(body, name)
-    if len(references) > MAX_EDIT_IMAGES:
-        raise array_too_long(name, MAX_EDIT_IMAGES, len(references))
-    for _path, _reference in objects_in(references, name, "an object"):
-        pass  # each reference is an object
-
-
 def _instructions(body: Mapping[str, Any], name: str) -> None:
     value = body.get(name)
     if value is not None and not isinstance(value, str | list):
@@ -285,18 +219,18 @@ def _instructions(body: Mapping[str, Any], name: str) -> None:
 
 
 _SAMPLING: dict[str, FieldCheck] = {
-    "temperature": _numbers(0, 2),
-    "top_p": _numbers(0, 1),
-    "presence_penalty": _numbers(-2, 2),
-    "frequency_penalty": _numbers(-2, 2),
-    "seed": _ints(),
+    "temperature": numbers(0, 2),
+    "top_p": numbers(0, 1),
+    "presence_penalty": numbers(-2, 2),
+    "frequency_penalty": numbers(-2, 2),
+    "seed": ints(),
     "stream": check_bool,
 }
 _CHAT_FIELDS: dict[str, FieldCheck] = {
     **_SAMPLING,
-    "n": _ints(1, 128),
-    "max_tokens": _ints(1),
-    "max_completion_tokens": _ints(1),
+    "n": ints(1, 128),
+    "max_tokens": ints(1),
+    "max_completion_tokens": ints(1),
     "logprobs": check_bool,
     "top_logprobs": _top_logprobs,
     "stop": _stop,
@@ -309,57 +243,26 @@ _CHAT_FIELDS: dict[str, FieldCheck] = {
 }
 _COMPLETIONS_FIELDS: dict[str, FieldCheck] = {
     **_SAMPLING,
-    "n": _ints(1, 128),
-    "max_tokens": _ints(0),
-    "logprobs": _ints(0, 5),
+    "n": ints(1, 128),
+    "max_tokens": ints(0),
+    "logprobs": ints(0, 5),
     "echo": check_bool,
     "stop": _stop,
 }
 _RESPONSES_FIELDS: dict[str, FieldCheck] = {
     **_SAMPLING,
     "instructions": _instructions,
-    "max_output_tokens": _ints(16),
-    "top_logprobs": _ints(0, 20),
+    "max_output_tokens": ints(16),
+    "top_logprobs": ints(0, 20),
     "parallel_tool_calls": check_bool,
     "tools": _response_tools,
     "tool_choice": _response_tools,
     "text": _text_config,
 }
-_EMBEDDINGS_FIELDS: dict[str, FieldCheck] = {"encoding_format": _choices("float", "base64"), "dimensions": _ints(1)}
-_IMAGE_FIELDS: dict[str, FieldCheck] = {
-    "n": _image_count,
-    "response_format": _choices("url", "b64_json"),
-    "output_format": _choices("png", "jpeg", "webp"),
-    "output_compression": _ints(0, 100),
-    "background": _choices("transparent", "opaque", "auto"),
-    "moderation": _choices("low", "auto"),
-    "partial_images": _ints(0, 3),
-    "stream": check_bool,
-}
-_IMAGE_GENERATION_FIELDS: dict[str, FieldCheck] = {
-    **_IMAGE_FIELDS,
-    "size": _image_sizes(GENERATION_SIZES),
-    "quality": _image_qualities(GENERATION_QUALITIES),
-    "style": _choices("vivid", "natural"),
-}
-_IMAGE_EDIT_FIELDS: dict[str, FieldCheck] = {
-    **_IMAGE_FIELDS,
-    "size": _image_sizes(EDIT_SIZES),
-    "quality": _image_qualities(EDIT_QUALITIES),
-    "input_fidelity": _choices("high", "low"),
-    "images": _image_references,
-}
+_EMBEDDINGS_FIELDS: dict[str, FieldCheck] = {"encoding_format": choices("float", "base64"), "dimensions": ints(1)}
 
 
-def _fields(body: Mapping[str, Any], table: Mapping[str, FieldCheck]) -> None:
-    """Run the check of every optional field present, in the body's order."""
-    for key in body:
-        check = table.get(key)
-        if check is not None:
-            check(body, key)
-
-
-def _chat(body: Mapping[str, Any]) -> None:
+def _messages(body: Mapping[str, Any]) -> None:
     messages = non_empty_list(body, "messages")
     for i, message in enumerate(messages):
         if type(message) is not dict and not isinstance(message, Mapping):
@@ -372,25 +275,25 @@ def _chat(body: Mapping[str, Any]) -> None:
         if "content" not in message and role != "assistant":
             raise missing_parameter(f"messages[{i}].content")
         content = message.get("content")
-        if isinstance(content, list):
+        if type(content) is str:
+            pass
+        elif isinstance(content, list):
             check_parts(content, f"messages[{i}].content", CHAT_PARTS)
         elif content is not None and not isinstance(content, str):
             raise invalid_type(f"messages[{i}].content", "a string or an array", content)
         if role == "tool" and "tool_call_id" not in message:
             raise missing_parameter(f"messages[{i}].tool_call_id")
-    _fields(body, _CHAT_FIELDS)
 
 
-def _completions(body: Mapping[str, Any]) -> None:
+def _completion_prompt(body: Mapping[str, Any]) -> None:
     prompt = body.get("prompt")
     if prompt is None:
         raise missing_parameter("prompt")
     if not isinstance(prompt, str | list):
         raise invalid_type("prompt", "a string or an array", prompt)
-    _fields(body, _COMPLETIONS_FIELDS)
 
 
-def _embeddings(body: Mapping[str, Any]) -> None:
+def _embedding_input(body: Mapping[str, Any]) -> None:
     value = body.get("input")
     if value is None:
         raise missing_parameter("input")
@@ -402,10 +305,9 @@ def _embeddings(body: Mapping[str, Any]) -> None:
         if len(value) > 2048:
             raise array_too_long("input", 2048, len(value))
         check_embedding_items(value)
-    _fields(body, _EMBEDDINGS_FIELDS)
 
 
-def _moderations(body: Mapping[str, Any]) -> None:
+def _moderation_input(body: Mapping[str, Any]) -> None:
     value = body.get("input")
     if value is None:
         raise missing_parameter("input")
@@ -415,7 +317,7 @@ def _moderations(body: Mapping[str, Any]) -> None:
         check_moderation_items(value, body.get("model"))
 
 
-def _responses(body: Mapping[str, Any]) -> None:
+def _response_input(body: Mapping[str, Any]) -> None:
     value = body.get("input")
     if value is None and body.get("prompt") is None:
         raise missing_parameter("input")
@@ -423,41 +325,75 @@ def _responses(body: Mapping[str, Any]) -> None:
         raise invalid_type("input", "a string or an array", value)
     if isinstance(value, list):
         check_input_items(value)
-    _fields(body, _RESPONSES_FIELDS)
-    if value in ("", []) and all(body.get(name) is None for name in _INPUT_ALTERNATIVES):
+
+
+def _response_has_input(body: Mapping[str, Any]) -> None:
+    """Checked after the optional fields: an empty input needs one of the other ways to give one."""
+    if body.get("input") in ("", []) and all(body.get(name) is None for name in _INPUT_ALTERNATIVES):
         raise InvalidRequest(
             """One of "input" or "previous_response_id" or 'prompt' or 'conversation' must be provided.""",
             code="missing_required_parameter",
         )
 
 
-def _image_generations(body: Mapping[str, Any]) -> None:
+def _image_prompt(body: Mapping[str, Any]) -> None:
     require_string(body, "prompt")
-    _fields(body, _IMAGE_GENERATION_FIELDS)
 
 
-def _image_edits(body: Mapping[str, Any]) -> None:
-    require_string(body, "prompt")
+def _image_edit_rest(body: Mapping[str, Any]) -> None:
     if body.get("image") is None and body.get("images") is None:
         raise missing_parameter("image")
-    _fields(body, _IMAGE_EDIT_FIELDS)
+    check_fields(body, EDIT_FIELDS)
 
 
-def _videos(body: Mapping[str, Any]) -> None:
+def _video_prompt(body: Mapping[str, Any]) -> None:
     require_text(body, "prompt", MAX_VIDEO_PROMPT_LENGTH)
+
+
+def _video_rest(body: Mapping[str, Any]) -> None:
     seconds = body.get("seconds")
     if seconds is not None and str(seconds) not in VIDEO_SECONDS:
         raise invalid_value("seconds", supported_values(seconds, VIDEO_SECONDS))
     check_choice(body, "size", VIDEO_SIZES)
 
 
-_CHECKS: dict[str, Callable[[Mapping[str, Any]], None]] = {
-    CHAT: _chat,
-    COMPLETIONS: _completions,
-    EMBEDDINGS: _embeddings,
-    MODERATIONS: _moderations,
-    RESPONSES: _responses,
-    IMAGE_GENERATIONS: _image_generations,
-    IMAGE_EDITS: _image_edits,
-    VIDEOS: _videos,
+def _no_check(body: Mapping[str, Any]) -> None:
+    return None
+
+
+BodyCheck = Callable[[Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointChecks:
+    """An endpoint's checks in their order: the per-line field (`line_field`, the one that differs between the
+    lines of a batch), then the rest of the body, then what depends on both."""
+
+    line_field: str
+    line: BodyCheck
+    rest: BodyCheck
+    last: BodyCheck = _no_check
+
+    def run(self, body: Mapping[str, Any]) -> None:
+        self.line(body)
+        self.rest(body)
+        self.last(body)
+
+    def run_line(self, body: Mapping[str, Any]) -> None:
+        """The checks left for a body whose rest is known to pass (another body of the same form passed)."""
+        self.line(body)
+        self.last(body)
+
+
+CHECKS: dict[str, EndpointChecks] = {
+    CHAT: EndpointChecks("messages", _messages, lambda body: check_fields(body, _CHAT_FIELDS)),
+    COMPLETIONS: EndpointChecks("prompt", _completion_prompt, lambda body: check_fields(body, _COMPLETIONS_FIELDS)),
+    EMBEDDINGS: EndpointChecks("input", _embedding_input, lambda body: check_fields(body, _EMBEDDINGS_FIELDS)),
+    MODERATIONS: EndpointChecks("input", _moderation_input, _no_check),
+    RESPONSES: EndpointChecks(
+        "input", _response_input, lambda body: check_fields(body, _RESPONSES_FIELDS), _response_has_input
+    ),
+    IMAGE_GENERATIONS: EndpointChecks("prompt", _image_prompt, lambda body: check_fields(body, GENERATION_FIELDS)),
+    IMAGE_EDITS: EndpointChecks("prompt", _image_prompt, _image_edit_rest),
+    VIDEOS: EndpointChecks("prompt", _video_prompt, _video_rest),
 }

@@ -4,11 +4,42 @@ strings and lists, and the real API's wording for each problem (`Invalid 'n': in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from emulator.engine.errors import InvalidRequest, invalid_type, invalid_value, missing_parameter, string_too_long
-from emulator.engine.params import int_in_range
+from emulator.engine.errors import (
+    InvalidRequest,
+    int_in_range,
+    invalid_type,
+    invalid_value,
+    missing_parameter,
+    string_too_long,
+)
+
+FieldCheck = Callable[[Mapping[str, Any], str], None]
+
+
+def ints(low: int | None = None, high: int | None = None) -> FieldCheck:
+    """A check of an optional integer field within bounds."""
+    return lambda body, name: check_int(body, name, low, high)
+
+
+def numbers(low: float, high: float) -> FieldCheck:
+    """A check of an optional number field within bounds."""
+    return lambda body, name: check_number(body, name, low, high)
+
+
+def choices(*options: str) -> FieldCheck:
+    """A check of an optional field that takes one of `options`."""
+    return lambda body, name: check_choice(body, name, options)
+
+
+def check_fields(body: Mapping[str, Any], table: Mapping[str, FieldCheck]) -> None:
+    """Run the check of every optional field present, in the body's order."""
+    for key in body:
+        check = table.get(key)
+        if check is not None:
+            check(body, key)
 
 
 def supported_values(value: Any, options: Sequence[str]) -> str:

@@ -12,14 +12,14 @@ served by `videos_routes`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from emulator.engine.errors import NotFound
-from emulator.fake_model.streaming import pieces_of
+from emulator.fake_model.streaming import completion_chunks
 from emulator.fake_model.validation.endpoints import (
     CHAT,
     COMPLETIONS,
@@ -54,29 +54,6 @@ async def _send_events(
         await response.write(DONE)
     await response.write_eof()
     return response
-
-
-def completion_chunks(body: Mapping[str, Any], *, include_usage: bool) -> Iterator[dict[str, Any]]:
-    """`text_completion` chunks for a finished legacy completion: one token piece per chunk, then the finish."""
-    base = {key: body[key] for key in ("id", "object", "created", "model", "system_fingerprint") if key in body}
-
-    def chunk(choice: dict[str, Any]) -> dict[str, Any]:
-        out = {**base, "choices": [choice]}
-        if include_usage:
-            out["usage"] = None
-        return out
-
-    for choice in body["choices"]:
-        index = choice["index"]
-        pieces = pieces_of(choice["text"])
-        logprobs = choice.get("logprobs")
-        aligned = isinstance(logprobs, Mapping) and len(logprobs.get("tokens") or ()) == len(pieces)
-        for i, piece in enumerate(pieces):
-            sliced = {key: value[i : i + 1] for key, value in logprobs.items()} if aligned and logprobs else None
-            yield chunk({"text": piece, "index": index, "logprobs": sliced, "finish_reason": None})
-        yield chunk({"text": "", "index": index, "logprobs": None, "finish_reason": choice["finish_reason"]})
-    if include_usage:
-        yield {**base, "choices": [], "usage": body.get("usage")}
 
 
 def _include_usage(body: Mapping[str, Any]) -> bool:
