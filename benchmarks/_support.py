@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -106,6 +107,12 @@ class ServerProcess:
         """Peak resident memory in bytes since start or the last `reset_peak` (VmHWM)."""
         return self._status("VmHWM")
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far (from /proc/<pid>/stat)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def reset_peak(self) -> bool:
         """Start a new peak measurement from the current RSS (Linux clear_refs); False when not allowed."""
         assert self.process is not None
@@ -148,6 +155,47 @@ class ServerProcess:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+class HealthProbe:
+    """GET /_emulator/health in a background thread, one request every `interval` seconds, recording how long
+    each answer took (milliseconds): how long another client waits while the server works on something else."""
+
+    def __init__(self, url: str, interval: float = 0.01) -> None:
+        self.url = url + "/_emulator/health"
+        self.interval = interval
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            began = time.perf_counter()
+            with urllib.request.urlopen(self.url, timeout=600) as response:
+                response.read()
+            self.samples.append((time.perf_counter() - began) * 1000)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "health: no sample"
+        ordered = sorted(self.samples)
+
+        def at(fraction: float) -> float:
+            return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+        return (
+            f"health p50 {at(0.5):6.1f} ms  p99 {at(0.99):6.1f} ms  max {ordered[-1]:6.1f} ms"
+            f"  ({len(ordered)} checks)"
+        )
 
 
 def download(client: openai.OpenAI, file_id: str, target: Path) -> None:

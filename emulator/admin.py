@@ -9,11 +9,14 @@ NotFound. Returned records are the live ones: a caller that hands them out copie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
+from emulator.engine.budget import work_slice
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import MSG_NO_SUCH_BATCH, MSG_NO_SUCH_FILE, InvalidRequest, NotFound, missing_parameter
 from emulator.engine.redaction import redact_record
@@ -74,23 +77,75 @@ def advance(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
     return _moved(backend, ran)
 
 
-def set_clock(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Jump to `now` (epoch seconds or ISO 8601), running what is due on the way."""
+def _clock_target(backend: Backend, body: Mapping[str, Any]) -> float:
     if "now" not in body:
         raise missing_parameter("now")
     try:
-        ran = backend.set_time(parse_time(body["now"]))
+        target = parse_time(body["now"])
+        backend.check_target(target)
     except ClockError as exc:
         raise InvalidRequest(str(exc), param="now") from None
-    return _moved(backend, ran)
+    return target
+
+
+def set_clock(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Jump to `now` (epoch seconds or ISO 8601), running what is due on the way."""
+    return _moved(backend, backend.set_time(_clock_target(backend, body)))
+
+
+def _idle_limit(body: Mapping[str, Any]) -> float:
+    limit = body.get("max_seconds", DEFAULT_IDLE_LIMIT)
+    if not _number(limit) or limit < 0:
+        raise InvalidRequest("'max_seconds' must be a non-negative number.", param="max_seconds")
+    return float(limit)
 
 
 def run_until_idle(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
     """Jump from event to event until nothing is active, or `max_seconds` of virtual time passed."""
-    limit = body.get("max_seconds", DEFAULT_IDLE_LIMIT)
-    if not _number(limit) or limit < 0:
-        raise InvalidRequest("'max_seconds' must be a non-negative number.", param="max_seconds")
-    return _moved(backend, backend.run_until_idle(float(limit)))
+    return _moved(backend, backend.run_until_idle(_idle_limit(body)))
+
+
+# The same three operations for the server's event loop: the work runs in slices with the loop turning in
+# between, so other clients are answered meanwhile; the caller's answer still comes only when all is done.
+# One clock move at a time per backend: a second one waits for the first.
+_CLOCK_LOCKS: WeakKeyDictionary[Backend, asyncio.Lock] = WeakKeyDictionary()
+
+
+def _clock_lock(backend: Backend) -> asyncio.Lock:
+    return _CLOCK_LOCKS.setdefault(backend, asyncio.Lock())
+
+
+async def _in_slices(step: Callable[[list[int]], bool]) -> int:
+    """Call `step` in work slices until it reports done; the transitions it counted."""
+    tally = [0]
+    while True:
+        with work_slice():
+            if step(tally):
+                return tally[0]
+        await asyncio.sleep(0)
+
+
+async def advance_async(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
+    seconds = advance_seconds(body)
+    async with _clock_lock(backend):
+        try:
+            target = backend.advance_target(seconds)
+        except ClockError as exc:
+            raise InvalidRequest(str(exc), param="seconds") from None
+        return _moved(backend, await _in_slices(lambda tally: backend.time_step(target, tally)))
+
+
+async def set_clock_async(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
+    async with _clock_lock(backend):
+        target = _clock_target(backend, body)
+        return _moved(backend, await _in_slices(lambda tally: backend.time_step(target, tally)))
+
+
+async def run_until_idle_async(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
+    max_seconds = _idle_limit(body)
+    async with _clock_lock(backend):
+        limit = backend.clock.now() + max_seconds
+        return _moved(backend, await _in_slices(lambda tally: backend.idle_step(limit, tally)))
 
 
 def reset(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -123,43 +123,80 @@ class Backend:
     # -- time -----------------------------------------------------------------------------------
 
     def run_due(self) -> int:
-        """Run every transition whose time has come (cheap when none is due)."""
+        """Run every transition whose time has come (cheap when none is due). Inside a work slice (see
+        `engine.budget`) it may stop early, with `scheduler.interrupted` set; the next call goes on."""
         return self.scheduler.run_due(self.clock.now())
 
+    def catch_up_step(self) -> bool:
+        """Run what is due and bring running batches up to the clock; False when a work slice ran out first."""
+        self.run_due()
+        return not self.scheduler.interrupted and self.batches.sync_all()
+
     def advance(self, seconds: float) -> int:
+        return self.set_time(self.advance_target(seconds))
+
+    def advance_target(self, seconds: float) -> float:
+        """The time `advance(seconds)` moves to (checked like `check_target`)."""
         if seconds < 0:
             raise ClockError("cannot advance by a negative amount")
-        return self.set_time(self.clock.now() + seconds)
+        target = self.clock.now() + seconds
+        self.check_target(target)
+        return target
 
     def set_time(self, target: float) -> int:
         """Move the clock to `target`, running due transitions in time order on the way."""
+        self.check_target(target)
+        tally = [0]
+        while not self.time_step(target, tally):
+            pass
+        return tally[0]
+
+    def check_target(self, target: float) -> None:
         check_time(target)
         if target < self.clock.now():
             raise ClockError("the clock cannot move backwards")
-        ran = 0
-        while (due := self.scheduler.next_due()) is not None and due <= target:
+
+    def time_step(self, target: float, tally: list[int]) -> bool:
+        """Go on moving the clock to `target` (checked by `check_target`), counting transitions in `tally[0]`.
+
+        True when done; False when a work slice ran out first: call again (transitions keep their order)."""
+        scheduler = self.scheduler
+        while (due := scheduler.next_due()) is not None and due <= target:
             if due > self.clock.now():
                 self.clock.set(due)
-            ran += self.scheduler.run_due(self.clock.now())
-        self.clock.set(target)
-        ran += self.scheduler.run_due(self.clock.now())
-        self.batches.sync_all()
-        return ran
+            tally[0] += scheduler.run_due(self.clock.now())
+            if scheduler.interrupted:
+                return False
+        if target > self.clock.now():
+            self.clock.set(target)
+        tally[0] += scheduler.run_due(self.clock.now())
+        return not scheduler.interrupted and self.batches.sync_all()
 
     def run_until_idle(self, max_seconds: float = DEFAULT_IDLE_LIMIT) -> int:
         """Jump from event to event until no batch is active and no video is rendering, or `max_seconds` of
         virtual time passed. A video's completion is an event, though no timer runs for it."""
         limit = self.clock.now() + max_seconds
-        ran = self.run_due()
+        tally = [0]
+        while not self.idle_step(limit, tally):
+            pass
+        return tally[0]
+
+    def idle_step(self, limit: float, tally: list[int]) -> bool:
+        """Go on with `run_until_idle` up to the virtual time `limit`; True when done, False when a work slice
+        ran out first (call again)."""
+        tally[0] += self.run_due()
+        if self.scheduler.interrupted:
+            return False
         while (video_due := self.videos.next_completion()) is not None or self.batches.any_active():
             due = min((t for t in (self.scheduler.next_due(), video_due) if t is not None), default=None)
             if due is None or due > limit:
                 break
             before = (self.clock.now(), due)
-            ran += self.set_time(max(due, self.clock.now()))
+            if not self.time_step(max(due, self.clock.now()), tally):
+                return False
             if (self.clock.now(), self.scheduler.next_due()) == before:
                 break  # a timer that keeps rescheduling itself at the same time must not hang the server
-        return ran
+        return True
 
     def client_findings(self) -> list[dict[str, Any]]:
         """What the journal says about how clients used the API (see `client_findings`)."""
@@ -192,6 +229,7 @@ class Backend:
             start_time = self._start if mode == "manual" else self.config.start_time
         self.clock.replace(make_clock(mode, start_time, self.config.speed))
         self.scheduler.clear()
+        self.batches.forget_work()
         self.store.clear()
         self.blobs.clear()
         self.journal.clear()

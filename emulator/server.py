@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -91,6 +91,17 @@ class ThreadedEmulator:
 
         async def wrapper() -> T:
             return fn()
+
+        future: Future[T] = asyncio.run_coroutine_threadsafe(wrapper(), self._loop)
+        return future.result()
+
+    def call_async(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Run the coroutine `make()` on the server's loop (which keeps serving while it awaits) and return its
+        result."""
+        assert self._loop is not None, "not started"
+
+        async def wrapper() -> T:
+            return await make()
 
         future: Future[T] = asyncio.run_coroutine_threadsafe(wrapper(), self._loop)
         return future.result()

@@ -59,7 +59,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, TypedDict, Unpack
 
 import orjson
 
@@ -80,8 +80,16 @@ from emulator.batches.input_checks import (
     invalid_json,
 )
 from emulator.config import Limits
+from emulator.engine.budget import CHECK_EVERY, spent
 
-__all__ = ["LineError", "RequestLine", "ValidationReport", "iter_request_lines", "validate_batch_input"]
+__all__ = [
+    "LineError",
+    "RequestLine",
+    "ValidationReport",
+    "ValidationRun",
+    "iter_request_lines",
+    "validate_batch_input",
+]
 
 EMBEDDINGS = "/v1/embeddings"
 MODEL_PROBE_LINES = 1000  # lines read to name the model in the file-too-large message
@@ -99,8 +107,9 @@ class ValidationReport:
     embedding_inputs: int
 
 
-class RequestLine(NamedTuple):
-    """One request of a validated input file (a named tuple: one is made per line)."""
+@dataclass(slots=True)
+class RequestLine:
+    """One request of a validated input file (not frozen: one is made per line, and a frozen one costs more)."""
 
     line: int  # 1-based
     custom_id: str
@@ -125,6 +134,9 @@ class _Scan:
     id_digests: list[array[int]] = field(default_factory=lambda: [array("Q") for _ in range(ID_BUCKETS)])
     model_known: dict[str, bool] = field(default_factory=dict)
     foreign_urls: bool = False  # a line for another endpoint is answered with an error, not a validation failure
+    line: int = 0  # how far the pass has got: lines and bytes read, and a run of blank lines not yet reported
+    offset: int = 0
+    blank_from: int = 0
 
     def add(self, error: LineError) -> None:
         if len(self.errors) < self.max_errors:
@@ -179,61 +191,103 @@ class _Scan:
             self.add(LineError("mismatched_model", MSG_MISMATCHED_MODEL.format(model=model), None, line))
 
 
+class ValidationOptions(TypedDict, total=False):
+    """`known_model` (None: any model), `max_errors` (1000) and `foreign_urls` (False) of a validation."""
+
+    known_model: Callable[[str], bool] | None
+    max_errors: int
+    foreign_urls: bool
+
+
 def validate_batch_input(
-    path: Path,
-    endpoint: str,
-    limits: Limits,
-    *,
-    known_model: Callable[[str], bool] | None = None,
-    max_errors: int = 1000,
-    foreign_urls: bool = False,
+    path: Path, endpoint: str, limits: Limits, **options: Unpack[ValidationOptions]
 ) -> ValidationReport:
     """Check a batch input file the way the real API does while the batch is `validating` (rules above).
     With `foreign_urls` (Nerif), a line whose `url` names another endpoint passes with only its envelope checked:
     the runner answers it with an error line."""
-    size = path.stat().st_size
-    if size > limits.batch_max_bytes:
-        model = _first_model(path)
-        template = MSG_FILE_TOO_LARGE if model is not None else MSG_FILE_TOO_LARGE_NO_MODEL
-        error = LineError("file_too_large", template.format(limit=limits.batch_max_bytes, model=model), None, None)
-        return ValidationReport([error], 0, model, size, 0)
-
-    scan = _Scan(endpoint, known_model, max_errors, foreign_urls=foreign_urls)
-    _scan_file(path, scan)
-    repeated = _repeated_digests(scan.id_digests)
-    if repeated:
-        scan = _Scan(endpoint, known_model, max_errors, repeated=repeated, foreign_urls=foreign_urls)
-        _scan_file(path, scan)
-    return ValidationReport(
-        _file_errors(scan, endpoint, limits) + scan.errors, scan.total, scan.model, size, scan.embedding_inputs
-    )
+    run = ValidationRun(path, endpoint, limits, **options)
+    while (report := run.step()) is None:
+        pass
+    return report
 
 
-def _repeated_digests(buckets: list[array[int]]) -> set[int]:
-    """The digests that occur more than once, found one bucket at a time (so the sets stay small)."""
-    repeated: set[int] = set()
-    for bucket in buckets:
-        distinct = set(bucket)
-        if len(distinct) == len(bucket):
-            continue
-        seen: set[int] = set()
-        for digest in bucket:
-            if digest in seen:
-                repeated.add(digest)
-            else:
-                seen.add(digest)
-    return repeated
+class ValidationRun:
+    """`validate_batch_input` in steps: each `step` reads lines until the work slice is spent (see
+    `engine.budget`) and returns None, or returns the report once the whole file is checked."""
+
+    def __init__(self, path: Path, endpoint: str, limits: Limits, **options: Unpack[ValidationOptions]) -> None:
+        self.path, self.endpoint, self.limits = path, endpoint, limits
+        known_model = self.known_model = options.get("known_model")
+        max_errors = self.max_errors = options.get("max_errors", 1000)
+        foreign_urls = self.foreign_urls = options.get("foreign_urls", False)
+        self.size = path.stat().st_size
+        self.scan = _Scan(endpoint, known_model, max_errors, foreign_urls=foreign_urls)
+        self.second_pass = False
+        self.bucket = 0  # the next bucket of custom_id digests to look for repeats in
+        self.repeated: set[int] = set()
+        self.report: ValidationReport | None = None
+        if self.size > limits.batch_max_bytes:
+            model = _first_model(path)
+            template = MSG_FILE_TOO_LARGE if model is not None else MSG_FILE_TOO_LARGE_NO_MODEL
+            message = template.format(limit=limits.batch_max_bytes, model=model)
+            self.report = ValidationReport([LineError("file_too_large", message, None, None)], 0, model, self.size, 0)
+
+    def step(self) -> ValidationReport | None:
+        if self.report is not None:
+            return self.report
+        if not _scan_file(self.path, self.scan):
+            return None
+        if not self.second_pass:
+            if not self._find_repeats():
+                return None
+            if self.repeated:  # a second pass reports the repeats in line order
+                self.second_pass = True
+                self.scan = _Scan(
+                    self.endpoint,
+                    self.known_model,
+                    self.max_errors,
+                    repeated=self.repeated,
+                    foreign_urls=self.foreign_urls,
+                )
+                return None
+        scan = self.scan
+        errors = _file_errors(scan, self.endpoint, self.limits) + scan.errors
+        self.report = ValidationReport(errors, scan.total, scan.model, self.size, scan.embedding_inputs)
+        return self.report
+
+    def _find_repeats(self) -> bool:
+        """Collect the digests that occur more than once, one bucket at a time (so the sets stay small); False
+        when the work slice ran out first."""
+        buckets = self.scan.id_digests
+        while self.bucket < len(buckets):
+            bucket = buckets[self.bucket]
+            self.bucket += 1
+            if len(set(bucket)) != len(bucket):
+                seen: set[int] = set()
+                for digest in bucket:
+                    if digest in seen:
+                        self.repeated.add(digest)
+                    else:
+                        seen.add(digest)
+            if spent():
+                return self.bucket >= len(buckets)
+        return True
 
 
-def _scan_file(path: Path, scan: _Scan) -> None:
-    """One pass over the lines of a file, recording its problems in `scan`."""
+def _scan_file(path: Path, scan: _Scan) -> bool:
+    """Go on with the pass over the lines of a file from where `scan` stopped, recording problems in `scan`;
+    False when the work slice ran out first."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    line = 0
-    blank_from = 0  # first line of a run of blank lines not yet known to be trailing; 0 when none
+    line = scan.line
+    offset = scan.offset
+    blank_from = scan.blank_from  # first line of a run of blank lines not yet known to be trailing; 0 when none
+    done = True
     with path.open("rb") as stream:
+        stream.seek(offset)
         for raw in stream:
             line += 1
+            offset += len(raw)
             try:
                 request = loads(raw)
             except decode_error:
@@ -250,6 +304,11 @@ def _scan_file(path: Path, scan: _Scan) -> None:
                 scan.request(request, line)
             else:
                 scan.add(invalid_json(line))
+            if not line % CHECK_EVERY and spent():
+                done = False
+                break
+    scan.line, scan.offset, scan.blank_from = line, offset, blank_from
+    return done
 
 
 def _file_errors(scan: _Scan, endpoint: str, limits: Limits) -> list[LineError]:

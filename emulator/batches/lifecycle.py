@@ -5,10 +5,15 @@ published on the batch events hook.
 Timers are keyed `<batch id>:step` (the next phase) and `<batch id>:deadline` (the end of the window), so a
 status change replaces the step timer and the state depends only on time and events. After a restart,
 `schedule` re-arms what a record's status implies.
+
+Validation, line processing and expiry run in work slices (see `engine.budget`): a timer whose work is not
+done when its slice is spent returns AGAIN and runs again first, so the order of transitions and the bytes
+written are the same as when everything runs in one go.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import traceback
@@ -18,13 +23,14 @@ from typing import Any
 
 from emulator.batches import state as batch_state
 from emulator.batches.events import BatchEvents
-from emulator.batches.input import iter_request_lines, validate_batch_input
+from emulator.batches.input import ValidationRun, iter_request_lines
 from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming
 from emulator.batches.results import ResultPublisher, work_files
 from emulator.batches.runner import LineRunner, WorkFiles, slot_end
 from emulator.config import Limits
+from emulator.engine.budget import work_slice
 from emulator.engine.journal import Journal
-from emulator.engine.scheduler import Scheduler
+from emulator.engine.scheduler import AGAIN, Again, Scheduler
 from emulator.engine.storage import BlobStore
 from emulator.engine.table import RecordTable
 from emulator.fake_model import FakeModel
@@ -66,6 +72,7 @@ class BatchLifecycle:
         self.results = results
         self.limits = limits
         self.handler_errors = handler_errors
+        self.validations: dict[str, ValidationRun] = {}  # input checks under way, by batch id
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -134,7 +141,8 @@ class BatchLifecycle:
     def cancel(self, record: BatchRecord, now: float) -> None:
         """Start cancelling: lines finished by now count, the rest never run; `cancelled` after the delay."""
         batch_id = record["id"]
-        self.catch_up(record, now)
+        with work_slice(math.inf):  # every line finished by now counts before the cancel, however many
+            self.catch_up(record, now)
         self.apply(record, "cancel", now)
         self.unschedule(record)
         delay = record["plan"]["cancel_delay"]
@@ -175,43 +183,51 @@ class BatchLifecycle:
         self.unschedule(record)
         self.save(record)
 
-    def _validate(self, batch_id: str, at: float) -> None:
+    def _validate(self, batch_id: str, at: float) -> Again | None:
+        """Check the input file, in work slices (AGAIN until the whole file is read), then start or fail."""
         record = self._record(batch_id)
         plan = record["plan"]
         if self.files.find(record["input_file_id"], record["owner"]) is None:
             message = MSG_CANNOT_FIND_FILE.format(id=record["input_file_id"])
             self._fail(record, [batch_error(code="invalid_request", message=message, param="input_file_id")], at)
-            return
+            return None
         if plan["fail_validation"]:
             self._fail(record, [error_of(e) for e in plan["fail_validation"]], at)
-            return
-        self._hold_input(record)
-        report = validate_batch_input(
-            self._input_path(record),
-            record["endpoint"],
-            self.limits.model_copy(update=record.get("limits") or {}),
-            known_model=self.model.knows_model,
-            foreign_urls=bool(record.get("lines_follow_endpoint")),
-        )
+            return None
+        run = self.validations.get(batch_id)
+        if run is None:
+            self._hold_input(record)
+            run = self.validations[batch_id] = ValidationRun(
+                self._input_path(record),
+                record["endpoint"],
+                self.limits.model_copy(update=record.get("limits") or {}),
+                known_model=self.model.knows_model,
+                foreign_urls=bool(record.get("lines_follow_endpoint")),
+            )
+        report = run.step()
+        if report is None:
+            return AGAIN
+        del self.validations[batch_id]
         record["model"] = report.model
         if report.errors:
             errors = [batch_error(code=e.code, message=e.message, param=e.param, line=e.line) for e in report.errors]
             self._fail(record, errors, at)
-            return
+            return None
         if plan["token_limit_exceeded"]:
             self._fail(record, [error_of(token_limit_error(report.model))], at)
-            return
+            return None
         limit = self.scenarios.engine_for(record["scenario"]).enqueued_token_limit(report.model)
         if limit is not None:
             record["enqueued_tokens"] = enqueued_tokens(self._input_path(record))
             if record["enqueued_tokens"] + self._tokens_in_progress(record) > limit:
                 self._fail(record, [error_of(token_limit_error(report.model, limit=limit))], at)
-                return
+                return None
         record["request_counts"]["total"] = report.total_requests
         self.apply(record, "validated", at)
         self.save(record)
         if plan["stuck_in"] != "in_progress":
             self._schedule_progress(record)
+        return None
 
     def _tokens_in_progress(self, record: BatchRecord) -> int:
         """The enqueued tokens of the owner's other batches for the same model that have passed validation and
@@ -230,25 +246,27 @@ class BatchLifecycle:
         engine = self.scenarios.engine_for(record["scenario"])
         return LineRunner(record, self._input_path(record), work, self.model, engine, self.model.seed)
 
-    def catch_up(self, record: BatchRecord, at: float) -> None:
-        """Process the lines of an in-progress batch that have finished by `at`."""
+    def catch_up(self, record: BatchRecord, at: float) -> bool:
+        """Process the lines of an in-progress batch that have finished by `at`; False when the work slice ran
+        out first (the lines done so far are saved)."""
         if record["status"] != "in_progress" or record["plan"]["stuck_in"] == "in_progress":
-            return
+            return True
         progress = record["progress"]
         before = (progress["cursor_line"], len(progress["delayed"]))
         work = work_files(self.blobs, record["id"])
         runner = self._runner(record, work)
         try:
-            runner.advance_to(at)
+            done = runner.advance_to(at)
         except Exception as exc:  # a bug or lost input: end this batch, keep the server serving
             self._broken(record, exc, at)
-            return
+            return True
         finally:
             work.close()
         for entry in runner.fired:
             self.journal.add({"kind": "line", **entry})
         if (progress["cursor_line"], len(progress["delayed"])) != before:
             self.save(record)
+        return done
 
     def _broken(self, record: BatchRecord, exc: Exception, at: float) -> None:
         """An in-progress batch that cannot go on: keep the error for the test that caused it (like a failing
@@ -261,22 +279,24 @@ class BatchLifecycle:
             path.unlink(missing_ok=True)
         self._fail(record, [batch_error(code="server_error", message=MSG_BATCH_BROKEN)], at)
 
-    def _progress(self, batch_id: str, at: float) -> None:
+    def _progress(self, batch_id: str, at: float) -> Again | None:
         record = self._record(batch_id)
-        self.catch_up(record, at)
+        if not self.catch_up(record, at):
+            return AGAIN
         if record["status"] != "in_progress":
-            return
+            return None
         progress = record["progress"]
         if progress["cursor_line"] < record["request_counts"]["total"] or progress["delayed"]:
             self._schedule_progress(record)
-            return
+            return None
         self.apply(record, "all_done", at)
         self.save(record)
         if record["plan"]["stuck_in"] == "finalizing":
-            return
+            return None
         self.scheduler.call_at(
             at + self._timing(record)["finalizing"], f"{batch_id}:step", lambda when: self._finalized(batch_id, when)
         )
+        return None
 
     def _publish(self, record: BatchRecord, at: float) -> None:
         """Let go of the input and publish the work files."""
@@ -296,21 +316,26 @@ class BatchLifecycle:
         self.apply(record, "drained", at)
         self.save(record)
 
-    def _deadline(self, batch_id: str, at: float) -> None:
+    def _deadline(self, batch_id: str, at: float) -> Again | None:
         record = self._record(batch_id)
-        self.catch_up(record, at)
+        if not self.catch_up(record, at):
+            return AGAIN
         if record["status"] in batch_state.TERMINAL:
-            return
+            return None
         if record["status"] == "in_progress":
             work = work_files(self.blobs, record["id"])
             try:
-                self._runner(record, work).expire_rest()
+                expired = self._runner(record, work).expire_rest()
             finally:
                 work.close()
+            if not expired:
+                self.save(record)
+                return AGAIN
         self.scheduler.cancel(f"{batch_id}:step")
         self._publish(record, at)
         self.apply(record, "deadline", at)
         self.save(record)
+        return None
 
 
 def batch_error(

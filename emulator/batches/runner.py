@@ -4,6 +4,10 @@ Progress is revealed by the clock: line k (0-based) of a batch that started at `
 at `in_progress_at + (k + 1) / requests_per_second` plus any scenario `extra_seconds`. `advance_to(t)`
 processes exactly the lines finished by `t`, reading the input from a saved byte offset, so a batch never
 holds its input or its results in memory and its state depends only on the clock.
+
+Inside a work slice (see `engine.budget`) `advance_to` and `expire_rest` stop early once the slice is spent,
+with the cursor saved after the last line done, and report that work is left; the next call goes on from
+there, so the lines and their bytes are the same however the work was cut.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import orjson
 
 from emulator.batches.input import RequestLine, iter_request_lines
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
+from emulator.engine.budget import CHECK_EVERY, spent
 from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
 from emulator.scenario.registry import LineEffect, ScenarioEngine
 
@@ -231,18 +236,21 @@ class LineRunner:
             if progress["cursor_line"] >= limit:
                 return
 
-    def advance_to(self, at: float) -> None:
-        """Process every line that has finished by `at` (regular slots first, then delayed lines)."""
+    def advance_to(self, at: float) -> bool:
+        """Process every line that has finished by `at` (regular slots first, then delayed lines); False when
+        the work slice ran out first."""
         record = self.record
         progress = record["progress"]
         limit = slots_finished(record, at)
-        if progress["cursor_line"] < limit:
-            self._run_slots(limit)
+        if progress["cursor_line"] < limit and not self._run_slots(limit):
+            return False
         self._release_delayed(at)
+        return True
 
-    def _run_slots(self, limit: int) -> None:
-        """Lines up to `limit` (exclusive, 0-based). Lines without a scenario effect take a fast path that keeps
-        counters in locals and writes output lines in blocks; everything else goes through `_run_line`."""
+    def _run_slots(self, limit: int) -> bool:
+        """Lines up to `limit` (exclusive, 0-based); False when the work slice ran out first. Lines without a
+        scenario effect take a fast path that keeps counters in locals and writes output lines in blocks;
+        everything else goes through `_run_line`."""
         record = self.record
         progress = record["progress"]
         counts = record["request_counts"]
@@ -320,9 +328,12 @@ class LineRunner:
                     self._run_line(index, request, effect)
                 if progress["cursor_line"] >= limit:
                     break
+                if not index % CHECK_EVERY and spent():
+                    return False
         finally:
             requests.close()
             flush()
+        return True
 
     def _run_line(self, index: int, request: RequestLine, effect: LineEffect) -> None:
         """One line the scenario acts on: settled now, or kept in `delayed` when it takes extra time."""
@@ -363,21 +374,21 @@ class LineRunner:
             )
             self._settle(outcome, item["line"], item["custom_id"])
 
-    def expire_rest(self) -> int:
-        """Write every unfinished line to the error file as batch_expired; returns how many."""
+    def expire_rest(self) -> bool:
+        """Write every unfinished line to the error file as batch_expired; False when the work slice ran out
+        first (the lines written so far are saved in the record)."""
         record = self.record
-        count = 0
         for item in sorted(record["progress"]["delayed"], key=lambda item: item["line"]):
             self._write_expired(item["custom_id"])
-            count += 1
         record["progress"]["delayed"] = []
         total = int(record["request_counts"]["total"])
         for offset, request in self._pending_requests(total):
             record["progress"]["cursor_offset"] = offset
             record["progress"]["cursor_line"] += 1
             self._write_expired(request.custom_id)
-            count += 1
-        return count
+            if not record["progress"]["cursor_line"] % CHECK_EVERY and spent():
+                return bool(record["progress"]["cursor_line"] >= total)
+        return True
 
     def _write_expired(self, custom_id: str) -> None:
         data = result_line(self.seed, self.record["id"], custom_id, None, None, EXPIRED_ERROR)

@@ -323,20 +323,27 @@ class BatchesService:
             self.store.delete(dialect_kind(record["dialect"]), record["id"])
         self.table.delete(record["id"])
 
+    def forget_work(self) -> None:
+        """Drop the work under way (validations in progress) when everything is wiped."""
+        self.lifecycle.validations.clear()
+
     # -- reads catch up -------------------------------------------------------------------------
 
     def sync(self, record: BatchRecord) -> None:
-        """Bring an in-progress batch's counts up to the clock (reads never change status)."""
+        """Bring an in-progress batch's counts up to the clock (reads never change status). Inside a work slice
+        a big batch may be brought only part of the way: the server's driver finishes it right after."""
         now = self.clock.now()
         self.scheduler.run_due(now)
         if record["status"] == "in_progress":
             self.lifecycle.catch_up(record, self.clock.now())
 
-    def sync_all(self) -> None:
+    def sync_all(self) -> bool:
+        """Bring every in-progress batch up to the clock; False when a work slice ran out first."""
         now = self.clock.now()
         for record in self.table.values():
-            if record["status"] == "in_progress":
-                self.lifecycle.catch_up(record, now)
+            if record["status"] == "in_progress" and not self.lifecycle.catch_up(record, now):
+                return False
+        return True
 
     def restore(self) -> None:
         """After a restart: trim work files to the last saved state and re-arm every active batch's timers."""

@@ -2,6 +2,10 @@
 
 Actions receive the time they were due at, so transitions are stamped with their own time even when
 the clock jumped past several of them at once. Ties run in insertion order, so runs are deterministic.
+
+An action that ran out of its work slice (see `budget`) returns `AGAIN`: it stays first in line, with its
+place among ties kept, `run_due` stops and sets `interrupted`, and the next `run_due` resumes it. So the
+order of transitions is the same whether the work ran in one go or in slices.
 """
 
 from __future__ import annotations
@@ -10,7 +14,16 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Action = Callable[[float], None]
+
+class Again:
+    """What an action returns when it stopped early and must run again before anything else (`AGAIN`)."""
+
+    def __repr__(self) -> str:
+        return "AGAIN"
+
+
+AGAIN = Again()
+Action = Callable[[float], "Again | None"]
 
 
 @dataclass(order=True)
@@ -29,6 +42,7 @@ class Scheduler:
         self._live: dict[str, int] = {}
         self._seq = 0
         self.on_change: Callable[[], None] | None = None
+        self.interrupted = False  # the last run_due stopped at an action that returned AGAIN
 
     def call_at(self, due: float, key: str, action: Action) -> None:
         self._seq += 1
@@ -65,13 +79,24 @@ class Scheduler:
         return entry.due, entry.action
 
     def run_due(self, now: float) -> int:
-        """Run every timer due at or before `now` in (due, insertion) order, including ones scheduled meanwhile."""
+        """Run every timer due at or before `now` in (due, insertion) order, including ones scheduled meanwhile.
+
+        Stops early, with `interrupted` set, when an action returns AGAIN (it runs first next time)."""
         ran = 0
-        while (item := self.pop_due(now)) is not None:
-            due, action = item
-            action(due)
+        self.interrupted = False
+        while True:
+            self._drop_dead()
+            if not self._heap or self._heap[0].due > now:
+                return ran
+            entry = heapq.heappop(self._heap)
+            del self._live[entry.key]
+            if entry.action(entry.due) is AGAIN:
+                if entry.key not in self._live:  # not replaced by the action itself
+                    self._live[entry.key] = entry.seq
+                    heapq.heappush(self._heap, entry)
+                self.interrupted = True
+                return ran
             ran += 1
-        return ran
 
     def clear(self) -> None:
         self._heap.clear()

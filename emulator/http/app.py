@@ -1,4 +1,5 @@
-"""Builds the aiohttp application for a backend, with the driver that runs timers when a real clock reaches them."""
+"""Builds the aiohttp application for a backend, with the driver that runs timers when a real clock reaches them
+and finishes, in work slices, what requests left unfinished."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from emulator.backend import Backend
+from emulator.engine.budget import work_slice
 from emulator.http.dialects import mounts as dialect_mounts
 from emulator.http.middleware import emulator_middleware
-from emulator.http.responses import BACKEND
+from emulator.http.responses import BACKEND, WORK_LEFT
 from emulator.http.routes import admin as admin_routes
 from emulator.http.routes import batches as batches_routes
 from emulator.http.routes import files as files_routes
@@ -25,10 +27,11 @@ MAX_IDLE_WAIT = 1.0
 CLIENT_MAX_SIZE = 1024**4
 
 
-async def _drive_real_clock(backend: Backend) -> None:
-    """Sleep until the next timer is due in wall time (or the schedule changes), then run what is due."""
-    changed = asyncio.Event()
-    backend.scheduler.on_change = changed.set
+async def _drive(backend: Backend, wake: asyncio.Event) -> None:
+    """Sleep until the next timer is due in wall time, the schedule changes or a request left work unfinished;
+    then run what is due and bring running batches up to the clock, in work slices with the loop turning in
+    between (so other clients are answered meanwhile)."""
+    backend.scheduler.on_change = wake.set
     try:
         while True:
             due = backend.scheduler.next_due()
@@ -38,21 +41,31 @@ async def _drive_real_clock(backend: Backend) -> None:
                 if until is not None:
                     wait = min(wait, until)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout=max(wait, 0.0))
-            changed.clear()
-            try:
-                backend.run_due()
-            except Exception as exc:  # keep driving; the error is reported like a handler error
-                backend.handler_errors.append(
-                    {"method": "TIMER", "path": "", "error": repr(exc), "traceback": traceback.format_exc()}
-                )
+                await asyncio.wait_for(wake.wait(), timeout=max(wait, 0.0))
+            wake.clear()
+            while not _one_slice(backend):
+                await asyncio.sleep(0)
     finally:
         backend.scheduler.on_change = None
+
+
+def _one_slice(backend: Backend) -> bool:
+    """One slice of catching up; True when nothing is left (an error counts as done and is reported like a
+    handler error)."""
+    try:
+        with work_slice():
+            return backend.catch_up_step()
+    except Exception as exc:
+        backend.handler_errors.append(
+            {"method": "TIMER", "path": "", "error": repr(exc), "traceback": traceback.format_exc()}
+        )
+        return True
 
 
 def create_app(backend: Backend) -> web.Application:
     app = web.Application(middlewares=[emulator_middleware], client_max_size=CLIENT_MAX_SIZE)
     app[BACKEND] = backend
+    app[WORK_LEFT] = asyncio.Event()
     files_routes.setup_routes(app)
     uploads_routes.setup_routes(app)
     batches_routes.setup_routes(app)
@@ -63,7 +76,7 @@ def create_app(backend: Backend) -> web.Application:
     ui.setup_routes(app)
 
     async def driver(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_drive_real_clock(backend))
+        task = asyncio.create_task(_drive(backend, app[WORK_LEFT]))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -21,13 +21,23 @@ from aiohttp import web
 
 from emulator.config import ADMIN_PREFIX
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+from emulator.engine.budget import work_slice
 from emulator.engine.errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
 from emulator.http.admin_auth import check_admin_token
 from emulator.http.body import UNREADABLE_BODY_ERRORS, unreadable
 from emulator.http.dialects.mounts import dialect_of
 from emulator.http.faults import apply_fault
 from emulator.http.parser_errors import close_after_response
-from emulator.http.responses import ENTRY, ENVELOPE, OWNER, STARTED, backend_of, json_response, provider_headers
+from emulator.http.responses import (
+    ENTRY,
+    ENVELOPE,
+    OWNER,
+    STARTED,
+    WORK_LEFT,
+    backend_of,
+    json_response,
+    provider_headers,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PRESIGNED_PREFIX = "/_presigned/"
@@ -77,25 +87,12 @@ def new_request_id(request: web.Request, envelope: ErrorEnvelope) -> str:
     return "req_" + secrets.token_hex(16)
 
 
-@web.middleware
-async def emulator_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _answer(
+    request: web.Request, handler: Handler, admin: bool, entry: dict[str, Any], request_id: str
+) -> web.StreamResponse:
+    """Run due transitions and the handler; any error becomes a response in the request's envelope."""
     backend = backend_of(request)
-    request[STARTED] = time.perf_counter()
-    admin = request.path.startswith(ADMIN_PREFIX)
-    dialect = None if admin else await dialect_of(request)
-    envelope = request[ENVELOPE] = dialect.errors if dialect is not None else OPENAI_ERRORS
-    request_id = new_request_id(request, envelope)
-    entry: dict[str, Any] = {
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "time": backend.clock.now(),
-        "headers": {name: request.headers[name] for name in JOURNAL_HEADERS if name in request.headers},
-        "status": None,
-        "rule": None,
-        "request_id": request_id,
-    }
-    request[ENTRY] = entry
+    envelope = request[ENVELOPE]
     response: web.StreamResponse
     try:
         backend.run_due()
@@ -130,6 +127,32 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
         )
         error = ServerError("The server had an error while processing your request.")
         response = error_response(error, envelope, request_id, False)
+    return response
+
+
+@web.middleware
+async def emulator_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    backend = backend_of(request)
+    request[STARTED] = time.perf_counter()
+    admin = request.path.startswith(ADMIN_PREFIX)
+    dialect = None if admin else await dialect_of(request)
+    envelope = request[ENVELOPE] = dialect.errors if dialect is not None else OPENAI_ERRORS
+    request_id = new_request_id(request, envelope)
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "query": dict(request.query),
+        "time": backend.clock.now(),
+        "headers": {name: request.headers[name] for name in JOURNAL_HEADERS if name in request.headers},
+        "status": None,
+        "rule": None,
+        "request_id": request_id,
+    }
+    request[ENTRY] = entry
+    with work_slice() as own_slice:
+        response = await _answer(request, handler, admin, entry, request_id)
+    if own_slice.stopped:
+        request.app[WORK_LEFT].set()
     if not admin:
         entry["status"] = None if entry.get("fault") == "connection_reset" else response.status
         backend.journal.add(entry)

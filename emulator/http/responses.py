@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ ENTRY: web.RequestKey[dict[str, Any]] = web.RequestKey("journal_entry")
 ENVELOPE: web.RequestKey[ErrorEnvelope] = web.RequestKey("error_envelope")
 STARTED: web.RequestKey[float] = web.RequestKey("started")  # `time.perf_counter()` when the request arrived
 CHUNK = 256 * 1024  # bytes read from or written to a connection at a time
+# Set when a request's work slice ran out with work left: the app's driver then finishes it in slices.
+WORK_LEFT = web.AppKey("work_left", asyncio.Event)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -48,6 +51,58 @@ async def stream_response(request: web.Request, lines: Iterable[bytes], content_
 def file_download(path: Path) -> web.FileResponse:
     """A stored file's bytes as a download, sent in chunks from disk."""
     return web.FileResponse(path, chunk_size=CHUNK, headers={"Content-Type": "application/octet-stream"})
+
+
+SMALL_CONTAINER = 16  # containers with at most this many items are encoded in one call
+
+
+def json_pieces(value: Any) -> Iterator[bytes]:
+    """`orjson.dumps(value)` in pieces: the same bytes when joined, but a container with many items is encoded
+    item by item, so that no single call runs long."""
+    if type(value) is dict and len(value) > SMALL_CONTAINER:
+        yield b"{"
+        for i, (key, item) in enumerate(value.items()):
+            yield (b",%s:" if i else b"%s:") % orjson.dumps(key)
+            yield from json_pieces(item)
+        yield b"}"
+    elif type(value) is dict:
+        head = b"{"
+        for key, item in value.items():
+            if type(item) in (dict, list) and len(item) > SMALL_CONTAINER:
+                yield head + orjson.dumps(key) + b":"
+                yield from json_pieces(item)
+            else:
+                yield head + orjson.dumps(key) + b":" + orjson.dumps(item)
+            head = b","
+        yield b"}" if head == b"," else b"{}"
+    elif type(value) is list and len(value) > SMALL_CONTAINER:
+        yield b"["
+        for i, item in enumerate(value):
+            if i:
+                yield b","
+            yield from json_pieces(item)
+        yield b"]"
+    else:
+        yield orjson.dumps(value)
+
+
+async def large_json_response(request: web.Request, data: Any) -> web.StreamResponse:
+    """A JSON answer too large to encode in one go: encoded in pieces and sent in chunks, the event loop turning
+    between chunks (byte for byte what `json_response` would send, without a Content-Length)."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json", **provider_headers(request)})
+    await response.prepare(request)
+    buffer: list[bytes] = []
+    size = 0
+    for piece in json_pieces(data):
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            await response.write(b"".join(buffer))
+            await asyncio.sleep(0)
+            buffer, size = [], 0
+    await response.write(b"".join(buffer))
+    await response.write_eof()
+    return response
 
 
 def backend_of(request: web.Request) -> Backend:

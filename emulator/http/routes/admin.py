@@ -46,15 +46,15 @@ async def get_clock(request: web.Request) -> web.Response:
 
 
 async def advance_clock(request: web.Request) -> web.Response:
-    return json_response(admin.advance(backend_of(request), await _body(request)))
+    return json_response(await admin.advance_async(backend_of(request), await _body(request)))
 
 
 async def set_clock(request: web.Request) -> web.Response:
-    return json_response(admin.set_clock(backend_of(request), await _body(request)))
+    return json_response(await admin.set_clock_async(backend_of(request), await _body(request)))
 
 
 async def run_until_idle(request: web.Request) -> web.Response:
-    return json_response(admin.run_until_idle(backend_of(request), await _body(request)))
+    return json_response(await admin.run_until_idle_async(backend_of(request), await _body(request)))
 
 
 async def reset(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ served by `videos_routes`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,13 +31,14 @@ from emulator.fake_model.validation.endpoints import (
     RESPONSES,
 )
 from emulator.http.forms import form_body
-from emulator.http.responses import backend_of, json_body, json_response, provider_headers
+from emulator.http.responses import backend_of, json_body, json_response, large_json_response, provider_headers
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON_ENDPOINTS = (CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODERATIONS, IMAGE_GENERATIONS)
 FORM_ENDPOINTS = (IMAGE_EDITS,)
 SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 DONE = b"data: [DONE]\n\n"
+LARGE_REQUEST_ITEMS = 64  # a body with more inputs or prompts than this is answered off the event loop
 
 
 # ---- answers ------------------------------------------------------------------------------------
@@ -61,6 +63,14 @@ def _include_usage(body: Mapping[str, Any]) -> bool:
     return isinstance(options, Mapping) and options.get("include_usage") is True
 
 
+def _large(body: Any) -> bool:
+    """Whether a body asks for many answers at once (a long list of inputs or prompts)."""
+    if not isinstance(body, Mapping) or body.get("stream") is True:
+        return False
+    value = body.get("input", body.get("prompt"))
+    return isinstance(value, list) and len(value) > LARGE_REQUEST_ITEMS
+
+
 def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Handler:
     """A handler that answers `endpoint` from the fake model, streamed when the body asks for it."""
 
@@ -73,6 +83,12 @@ def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Hand
             events = backend.model.stream_events(endpoint, body, created=created)
             named = endpoint in (RESPONSES, IMAGE_GENERATIONS, IMAGE_EDITS)
             return await _send_events(request, events, named=named, done=endpoint == CHAT)
+        if _large(body):
+            # computed on a worker thread (the loop keeps turning), then sent in pieces
+            result = await asyncio.to_thread(backend.model.respond, endpoint, body, created=created)
+            if not result.ok:
+                raise result.error()
+            return await large_json_response(request, result.body)
         result = backend.model.respond(endpoint, body, created=created)
         if not result.ok:
             raise result.error()

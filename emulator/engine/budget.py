@@ -1,0 +1,63 @@
+"""Work slices: how long a piece of synchronous work may run before it hands the event loop back.
+
+The server runs all domain code on one event loop, so a long loop (the lines of a big batch, the validation
+of a big input file) would keep every other client waiting. Such loops call `spent()` every few iterations
+and stop early once the current slice is used up, with their progress saved, so that the next call goes on
+from there. The caller learns that work is left from the step's own result (and `Slice.stopped`).
+
+A slice belongs to the task that opened it (a context variable), so concurrent requests each have their
+own, and a slice opened inside another is a fresh one. Outside any slice the budget is unlimited: a
+`Backend` driven directly, the offline runner and the tests that call services synchronously run every
+piece of work to the end in one call, as before.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+SLICE_SECONDS = 0.02  # one slice of work between two turns of the event loop
+CHECK_EVERY = 32  # iterations a loop runs between two looks at the clock
+
+
+@dataclass(slots=True)
+class Slice:
+    """A slice of `seconds` of work, counted from the first look at the clock (so that a request that first
+    waits for its body still has its whole slice for the work), and whether some loop stopped because of it."""
+
+    seconds: float
+    deadline: float | None = None
+    stopped: bool = False
+
+
+_current: ContextVar[Slice | None] = ContextVar("work_slice", default=None)
+
+
+@contextmanager
+def work_slice(seconds: float = SLICE_SECONDS) -> Iterator[Slice]:
+    """Run the block as one slice of about `seconds` of work (a fresh one, even inside another)."""
+    current = Slice(seconds)
+    token = _current.set(current)
+    try:
+        yield current
+    finally:
+        _current.reset(token)
+
+
+def spent() -> bool:
+    """Whether the running slice is used up (never outside a slice). The first call starts the slice's clock,
+    so a loop that asks every CHECK_EVERY iterations always makes progress."""
+    current = _current.get()
+    if current is None:
+        return False
+    now = time.perf_counter()
+    if current.deadline is None:
+        current.deadline = now + current.seconds
+        return False
+    if now < current.deadline:
+        return False
+    current.stopped = True
+    return True
