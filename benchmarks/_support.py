@@ -108,10 +108,32 @@ class ServerProcess:
         return self._status("VmHWM")
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the server process has used so far (from /proc/<pid>/stat)."""
+        """User plus system CPU time used so far by the server process and its worker processes (live ones from
+        /proc/<pid>/stat, finished ones through the server's children times)."""
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        stats: dict[int, list[str]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        family = {self.process.pid}
+        grew = True
+        while grew:
+            grew = False
+            for pid, fields in stats.items():
+                if pid not in family and int(fields[1]) in family:
+                    family.add(pid)
+                    grew = True
+        ticks = 0
+        for pid in family:
+            fields = stats.get(pid)
+            if fields is not None:
+                ticks += (
+                    int(fields[11])
+                    + int(fields[12])
+                    + (int(fields[13]) + int(fields[14]) if pid == self.process.pid else 0)
+                )
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def reset_peak(self) -> bool:
         """Start a new peak measurement from the current RSS (Linux clear_refs); False when not allowed."""
@@ -193,8 +215,7 @@ class HealthProbe:
             return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
         return (
-            f"health p50 {at(0.5):6.1f} ms  p99 {at(0.99):6.1f} ms  max {ordered[-1]:6.1f} ms"
-            f"  ({len(ordered)} checks)"
+            f"health p50 {at(0.5):6.1f} ms  p99 {at(0.99):6.1f} ms  max {ordered[-1]:6.1f} ms  ({len(ordered)} checks)"
         )
 
 

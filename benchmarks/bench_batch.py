@@ -74,13 +74,13 @@ def parse_output(path: Path, lines: int) -> int:
     return count
 
 
-def run_size(scratch: Path, lines: int, model: str, profile: Path | None) -> dict[str, float]:
+def run_size(scratch: Path, lines: int, model: str, profile: Path | None, extra: list[str]) -> dict[str, float]:
     source = scratch / f"input-{lines}.jsonl"
     started = time.perf_counter()
     size = write_input(source, lines, model)
     print(f"\n== {lines:,} lines ({mb(size)} input, written in {time.perf_counter() - started:.1f} s)")
     timer = Timer()
-    with ServerProcess(scratch, RAISED_LIMITS, profile_to=profile) as server:
+    with ServerProcess(scratch, RAISED_LIMITS + extra, profile_to=profile) as server:
         client = server.client()
         idle = server.rss()
         cpu_before = server.cpu_seconds()
@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--model", default="gpt-4o-mini")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the server of the last size to PATH")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--workers", type=int, default=None, help="the server's --batch-workers (default: its own)")
     args = parser.parse_args()
     sizes = list(args.lines) + ([1_000_000] if args.million else [])
     print(f"machine: {machine()}")
@@ -132,7 +133,8 @@ def main() -> None:
     with scratch_dir(args.keep) as scratch:
         for position, lines in enumerate(sizes):
             profile = args.profile if args.profile is not None and position == len(sizes) - 1 else None
-            results.append(run_size(scratch, lines, args.model, profile))
+            extra = [] if args.workers is None else ["--batch-workers", str(args.workers)]
+            results.append(run_size(scratch, lines, args.model, profile, extra))
     print("\nlines       total s   lines/s   CPU us/line   peak RSS")
     for row in results:
         per_line = row["cpu"] / row["lines"] * 1e6

@@ -48,6 +48,17 @@ CASES: dict[str, tuple[str, Callable[[int], dict[str, Any]]]] = {
             "messages": [{"role": "user", "content": f"Question number {i} about rivers"}],
         },
     ),
+    "chat (batch line)": (
+        "/v1/chat/completions",
+        lambda i: {
+            "model": "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": f"Question {i}: tell me about rivers."},
+            ],
+            "max_tokens": 60,
+        },
+    ),
     "chat (tools)": (
         "/v1/chat/completions",
         lambda i: {

@@ -16,7 +16,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
-from emulator.engine.budget import work_slice
+from emulator.engine.budget import next_slice, work_slice
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import MSG_NO_SUCH_BATCH, MSG_NO_SUCH_FILE, InvalidRequest, NotFound, missing_parameter
 from emulator.engine.redaction import redact_record
@@ -119,10 +119,10 @@ async def _in_slices(step: Callable[[list[int]], bool]) -> int:
     """Call `step` in work slices until it reports done; the transitions it counted."""
     tally = [0]
     while True:
-        with work_slice():
+        with work_slice() as piece:
             if step(tally):
                 return tally[0]
-        await asyncio.sleep(0)
+        await next_slice(piece)
 
 
 async def advance_async(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:

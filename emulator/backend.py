@@ -12,6 +12,7 @@ from typing import Any
 
 from emulator.batches.client_findings import client_findings
 from emulator.batches.events import BatchEvents
+from emulator.batches.line_workers import LinePool
 from emulator.batches.service import BatchesService
 from emulator.config import EmulatorConfig
 from emulator.dialects.openai.wire import batch_wire
@@ -49,6 +50,7 @@ class Backend:
         self.scenarios_in_force = ScenarioSelection(config.scenario_files, config.timing)
         self.model = FakeModel(config.seed, config.models, config.embedding_dimensions)
         self.batch_events = BatchEvents()
+        self.line_pool = LinePool(config.batch_workers, config.worker_min_lines)
         self.files = FilesService(self.store, self.blobs, self.clock, self.ids, config.limits)
         self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, config.limits, self.files)
         self.presigned = PresignedFiles(self.store, self.clock, self.ids, self.files)
@@ -67,6 +69,7 @@ class Backend:
             timing=config.timing,
             unknown_input_file=config.unknown_input_file,
             handler_errors=self.handler_errors,
+            line_pool=self.line_pool,
         )
         self.videos = VideosService(self.store, self.clock, self.ids, self.model, self.scenarios_in_force, self.journal)
         self.webhooks = WebhookService(
@@ -242,6 +245,7 @@ class Backend:
         self.scenarios_in_force.use(engine)
 
     def close(self) -> None:
+        self.line_pool.close()
         self.store.close()
         if self._temp_root is not None:
             shutil.rmtree(self._temp_root, ignore_errors=True)

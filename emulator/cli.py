@@ -119,6 +119,20 @@ def main() -> None:
 @click.option("--dialect", type=click.Choice(DIALECT_NAMES), default=None, help="Also mount this dialect at the root.")
 @click.option("--webhook-url", "webhook_urls", multiple=True, help="Send signed batch.* events here (repeatable).")
 @click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
+@click.option(
+    "--batch-workers",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Worker processes that answer the lines of big batches (0: none).",
+)
+@click.option(
+    "--worker-min-lines",
+    type=POSITIVE,
+    default=20_000,
+    show_default=True,
+    help="Lines a batch must have to answer at once before the workers take them.",
+)
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @guard_options
 @click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard in the default browser.")
@@ -142,6 +156,8 @@ def serve(
     dialect: str | None,
     webhook_urls: tuple[str, ...],
     webhook_secret: str | None,
+    batch_workers: int,
+    worker_min_lines: int,
     log_level: str,
     open_dashboard: bool,
     **guards: Any,
@@ -169,6 +185,8 @@ def serve(
         webhook_urls=webhook_urls,
         webhook_secret=_webhook_secret(webhook_secret),
         **guard_settings(guards),
+        batch_workers=batch_workers,
+        worker_min_lines=worker_min_lines,
     )
     if scenarios:
         from emulator.scenario.registry import check_files

@@ -87,3 +87,7 @@ class EmulatorConfig(BaseModel):
     request_limits: RequestLimits = RequestLimits()
     admin_token: str | None = None  # every /_emulator request then needs `Authorization: Bearer <token>`
     public_url: str | None = None  # origin of the URLs the emulator hands out (default: the address it serves on)
+    # worker processes that answer the lines of big batches (0: none), started for the first batch with at
+    # least `worker_min_lines` lines to answer at once
+    batch_workers: int = Field(2, ge=0)
+    worker_min_lines: int = Field(20_000, ge=1)

@@ -24,6 +24,7 @@ from typing import Any
 from emulator.batches import state as batch_state
 from emulator.batches.events import BatchEvents
 from emulator.batches.input import ValidationRun, iter_request_lines
+from emulator.batches.line_workers import LinePool
 from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming
 from emulator.batches.results import ResultPublisher, work_files
 from emulator.batches.runner import LineRunner, WorkFiles, slot_end
@@ -60,6 +61,7 @@ class BatchLifecycle:
         *,
         limits: Limits,
         handler_errors: MutableSequence[dict[str, Any]],
+        line_pool: LinePool | None = None,
     ) -> None:
         self.table = table
         self.blobs = blobs
@@ -73,6 +75,13 @@ class BatchLifecycle:
         self.limits = limits
         self.handler_errors = handler_errors
         self.validations: dict[str, ValidationRun] = {}  # input checks under way, by batch id
+        self.line_pool = line_pool  # worker processes for the lines of big batches, if any
+
+    def forget_work(self) -> None:
+        """Drop the validations under way and the blocks in flight at the worker processes."""
+        self.validations.clear()
+        if self.line_pool is not None:
+            self.line_pool.reset()
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -244,7 +253,9 @@ class BatchLifecycle:
 
     def _runner(self, record: BatchRecord, work: WorkFiles) -> LineRunner:
         engine = self.scenarios.engine_for(record["scenario"])
-        return LineRunner(record, self._input_path(record), work, self.model, engine, self.model.seed)
+        return LineRunner(
+            record, self._input_path(record), work, self.model, engine, self.model.seed, self.line_pool
+        )
 
     def catch_up(self, record: BatchRecord, at: float) -> bool:
         """Process the lines of an in-progress batch that have finished by `at`; False when the work slice ran

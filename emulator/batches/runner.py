@@ -15,14 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from hashlib import blake2b
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from emulator.batches.input import RequestLine, iter_request_lines
+from emulator.batches.line_workers import BlockJob, LinePool, model_settings
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
+from emulator.batches.result_lines import result_line
 from emulator.engine.budget import CHECK_EVERY, spent
 from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
 from emulator.scenario.registry import LineEffect, ScenarioEngine
@@ -72,25 +71,6 @@ def foreign_url_error(endpoint: str, url: Any) -> dict[str, Any]:
         "Put requests for other endpoints in a batch of their own."
     )
     return {"error": {"message": message, "type": "invalid_request_error", "param": "url", "code": "invalid_url"}}
-
-
-def result_line(seed: int, batch_id: str, custom_id: str, status: int | None, body: Any, error: Any = None) -> bytes:
-    """One output/error file line in the OpenAI format; ids depend only on (seed, batch id, custom_id)."""
-    line_id, request_id = line_ids(seed, batch_id, custom_id)
-    response = None
-    if status is not None:
-        response = {"status_code": status, "request_id": request_id, "body": body}
-    return orjson.dumps({"id": line_id, "custom_id": custom_id, "response": response, "error": error}) + b"\n"
-
-
-def line_ids(seed: int, batch_id: str, custom_id: str) -> tuple[str, str]:
-    """The `id` and `request_id` of a result line: `"batch_req_" + derived_hex(str(seed), batch_id, custom_id)`
-    and `derived_hex(str(seed), batch_id, custom_id, "req")`, computed inline because every line needs both."""
-    key = f"{seed}\x1f{batch_id}\x1f{custom_id}"
-    return (
-        "batch_req_" + blake2b(key.encode(), digest_size=16).hexdigest(),
-        blake2b((key + "\x1freq").encode(), digest_size=16).hexdigest(),
-    )
 
 
 def execute_line(
@@ -202,6 +182,7 @@ class LineRunner:
         model: FakeModel,
         engine: ScenarioEngine | None,
         seed: int,
+        pool: LinePool | None = None,
     ) -> None:
         self.record = record
         self.input_path = input_path
@@ -209,6 +190,7 @@ class LineRunner:
         self.model = model
         self.engine = engine
         self.seed = seed
+        self.pool = pool
         self.fired: list[dict[str, Any]] = []
 
     def _settle(self, outcome: LineOutcome, line: int, custom_id: str) -> None:
@@ -253,6 +235,8 @@ class LineRunner:
         everything else goes through `_run_line`."""
         record = self.record
         progress = record["progress"]
+        if self._pooled(limit):
+            return self._run_pooled(limit)
         counts = record["request_counts"]
         usage = record["usage"]
         started = float(record["in_progress_at"] or 0)
@@ -333,6 +317,60 @@ class LineRunner:
         finally:
             requests.close()
             flush()
+        return True
+
+    def _pooled(self, limit: int) -> bool:
+        """Whether the lines up to `limit` go to worker processes: a pool wants them and no scenario rule or
+        foreign url can touch them."""
+        record = self.record
+        return (
+            self.pool is not None
+            and (self.engine is None or not self.engine.scenario.lines)
+            and not record.get("lines_follow_endpoint")
+            and self.pool.wanted(record["id"], limit - record["progress"]["cursor_line"])
+        )
+
+    def _run_pooled(self, limit: int) -> bool:
+        """Lines up to `limit` answered by worker processes, written in input order; False when the work slice
+        ran out (or stopped to wait for a block) first."""
+        assert self.pool is not None
+        record = self.record
+        progress = record["progress"]
+        counts = record["request_counts"]
+        usage = record["usage"]
+        model = self.model
+        job = BlockJob(
+            model_settings(model.seed, model.models, model.embedding_dimensions),
+            record["id"],
+            record["endpoint"],
+            float(record["in_progress_at"] or 0),
+            float(record["plan"]["timing"]["requests_per_second"]),
+            0,
+            [],
+        )
+        while progress["cursor_line"] < limit:
+            index = progress["cursor_line"]
+            result = self.pool.take(job._replace(first_index=index), self.input_path, progress["cursor_offset"], limit)
+            if result is None:
+                return False
+            for target, data, lines in (
+                ("output", result.output, result.completed),
+                ("error", result.errors, result.failed),
+            ):
+                if data:
+                    self.work.write(target, data)
+                    progress["out_bytes" if target == "output" else "err_bytes"] += len(data)
+                    progress["out_lines" if target == "output" else "err_lines"] += lines
+            counts["completed"] += result.completed
+            counts["failed"] += result.failed
+            usage["input_tokens"] += result.tokens[0]
+            usage["cached_tokens"] += result.tokens[1]
+            usage["output_tokens"] += result.tokens[2]
+            usage["reasoning_tokens"] += result.tokens[3]
+            progress["cursor_offset"] += result.consumed
+            progress["cursor_line"] = index + result.requests
+            if progress["cursor_line"] < limit and spent():
+                return False
         return True
 
     def _run_line(self, index: int, request: RequestLine, effect: LineEffect) -> None:

@@ -17,6 +17,7 @@ from emulator.batches import state as batch_state
 from emulator.batches.events import BatchEvents
 from emulator.batches.input_files import Transform, internal_input_file
 from emulator.batches.lifecycle import BatchLifecycle
+from emulator.batches.line_workers import LinePool
 from emulator.batches.records import BatchRecord, dialect_of
 from emulator.batches.results import ResultPublisher, work_files
 from emulator.batches.runner import truncate_to
@@ -66,6 +67,7 @@ class BatchesService:
         timing: Timing,
         unknown_input_file: Literal["not_found", "fail_batch"],
         handler_errors: MutableSequence[dict[str, Any]],
+        line_pool: LinePool | None = None,
     ) -> None:
         self.store = store
         self.table: RecordTable[BatchRecord] = RecordTable(store, KIND)
@@ -92,6 +94,7 @@ class BatchesService:
             results,
             limits=limits,
             handler_errors=handler_errors,
+            line_pool=line_pool,
         )
 
     # -- create ---------------------------------------------------------------------------------
@@ -324,8 +327,9 @@ class BatchesService:
         self.table.delete(record["id"])
 
     def forget_work(self) -> None:
-        """Drop the work under way (validations in progress) when everything is wiped."""
-        self.lifecycle.validations.clear()
+        """Drop the work under way (validations in progress, blocks at the worker processes) when everything is
+        wiped."""
+        self.lifecycle.forget_work()
 
     # -- reads catch up -------------------------------------------------------------------------
 

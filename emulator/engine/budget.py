@@ -13,11 +13,14 @@ piece of work to the end in one call, as before.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 SLICE_SECONDS = 0.02  # one slice of work between two turns of the event loop
 CHECK_EVERY = 32  # iterations a loop runs between two looks at the clock
@@ -31,6 +34,7 @@ class Slice:
     seconds: float
     deadline: float | None = None
     stopped: bool = False
+    waiting: Future[Any] | None = None  # what the slice stopped to wait for, when it was work on another process
 
 
 _current: ContextVar[Slice | None] = ContextVar("work_slice", default=None)
@@ -45,6 +49,27 @@ def work_slice(seconds: float = SLICE_SECONDS) -> Iterator[Slice]:
         yield current
     finally:
         _current.reset(token)
+
+
+def in_slice() -> bool:
+    """Whether the caller runs inside a work slice (and so must not wait for other processes)."""
+    return _current.get() is not None
+
+
+def wait_on(future: Future[Any]) -> None:
+    """Stop the running slice until `future` is done: its driver awaits the future before the next slice."""
+    current = _current.get()
+    if current is not None:
+        current.stopped = True
+        current.waiting = future
+
+
+async def next_slice(piece: Slice) -> None:
+    """Between two slices: let the event loop turn, and wait for the work `piece` stopped for, if any."""
+    if piece.waiting is not None:
+        await asyncio.wait([asyncio.wrap_future(piece.waiting)])  # its outcome is read by the next slice
+    else:
+        await asyncio.sleep(0)
 
 
 def spent() -> bool:

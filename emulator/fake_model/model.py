@@ -39,6 +39,7 @@ class FakeModel:
         self.seed = seed
         self.models: tuple[str, ...] = tuple(models)
         self._known = frozenset(self.models)
+        self.embedding_dimensions: dict[str, int] = dict(embedding_dimensions or {})
         self._sizes = EmbeddingSizes(embedding_dimensions)
         self._forms = FormCache()
         self._handlers: dict[str, Callable[[Call], ModelResult]] = {

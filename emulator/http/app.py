@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from emulator.backend import Backend
-from emulator.engine.budget import work_slice
+from emulator.engine.budget import Slice, next_slice, work_slice
 from emulator.http.dialects import mounts as dialect_mounts
 from emulator.http.middleware import emulator_middleware
 from emulator.http.responses import BACKEND, WORK_LEFT
@@ -43,23 +43,23 @@ async def _drive(backend: Backend, wake: asyncio.Event) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=max(wait, 0.0))
             wake.clear()
-            while not _one_slice(backend):
-                await asyncio.sleep(0)
+            while (piece := _one_slice(backend)) is not None:
+                await next_slice(piece)
     finally:
         backend.scheduler.on_change = None
 
 
-def _one_slice(backend: Backend) -> bool:
-    """One slice of catching up; True when nothing is left (an error counts as done and is reported like a
-    handler error)."""
+def _one_slice(backend: Backend) -> Slice | None:
+    """One slice of catching up: None when nothing is left (an error counts as done and is reported like a
+    handler error), else the slice, to wait on before the next."""
     try:
-        with work_slice():
-            return backend.catch_up_step()
+        with work_slice() as piece:
+            return None if backend.catch_up_step() else piece
     except Exception as exc:
         backend.handler_errors.append(
             {"method": "TIMER", "path": "", "error": repr(exc), "traceback": traceback.format_exc()}
         )
-        return True
+        return None
 
 
 def create_app(backend: Backend) -> web.Application:
