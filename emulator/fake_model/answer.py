@@ -55,6 +55,34 @@ def schema_text(digest: bytes, schema: Mapping[str, Any]) -> str:
     return orjson.dumps(value).decode()
 
 
+def text_reply(
+    digest: bytes, mention: str, text_format: str | Mapping[str, Any], budget: int | None, stop: Any
+) -> tuple[str, int, str]:
+    """A text reply (prose, a JSON object or a schema instance), cut at a stop sequence and to `budget` visible
+    tokens: (text, its tokens, finish reason)."""
+    tokens = -1
+    if text_format == "text":
+        text, tokens = prose_counted(digest, mention)
+    elif text_format == "json_object":
+        text = json_object_text(digest, mention)
+    else:
+        assert isinstance(text_format, Mapping)
+        text = schema_text(digest, text_format)
+    finish = "stop"
+    if stop:
+        text, stopped = cut_at_stop(text, stop)
+        if stopped:
+            tokens = -1
+    if tokens < 0:
+        tokens = count_tokens(text)
+    if budget is not None and tokens > budget:
+        # the first `budget` tokens of a longer text count exactly `budget` tokens
+        text = first_tokens(text, budget) if budget > 0 else ""
+        tokens = max(budget, 0)
+        finish = "length"
+    return text, tokens, finish
+
+
 def compose(
     digest: bytes,
     *,
@@ -78,26 +106,7 @@ def compose(
         tokens = sum(count_tokens(name) + count_tokens(args) + 3 for name, args in pairs)
         answer = Answer(None, calls=pairs, finish="tool_calls", output_tokens=tokens)
     else:
-        tokens = -1
-        if text_format == "text":
-            text, tokens = prose_counted(digest, mention)
-        elif text_format == "json_object":
-            text = json_object_text(digest, mention)
-        else:
-            assert isinstance(text_format, Mapping)
-            text = schema_text(digest, text_format)
-        finish = "stop"
-        if stop:
-            text, stopped = cut_at_stop(text, stop)
-            if stopped:
-                tokens = -1
-        if tokens < 0:
-            tokens = count_tokens(text)
-        if visible_budget is not None and tokens > visible_budget:
-            # the first `visible_budget` tokens of a longer text count exactly `visible_budget` tokens
-            text = first_tokens(text, visible_budget) if visible_budget > 0 else ""
-            tokens = max(visible_budget, 0)
-            finish = "length"
+        text, tokens, finish = text_reply(digest, mention, text_format, visible_budget, stop)
         answer = Answer(text, finish=finish, output_tokens=tokens)
     if shape.empty_content and answer.content is not None:
         answer.content = ""

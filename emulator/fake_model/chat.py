@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from emulator.engine.errors import InvalidRequest
-from emulator.fake_model.answer import compose, reasoning_budget
+from emulator.fake_model.answer import compose, reasoning_budget, text_reply
 from emulator.fake_model.catalogue import context_window, is_reasoning_model
 from emulator.fake_model.context import Call
 from emulator.fake_model.digest import hex_of, sub_digest
@@ -124,6 +124,7 @@ class ChatPlan:
     n: int
     stop: Any
     fingerprint: str
+    plain: bool  # one text choice, no tools, no logprobs, no reasoning: answered without the general loop
 
 
 def chat_plan(body: Mapping[str, Any]) -> ChatPlan:
@@ -131,23 +132,29 @@ def chat_plan(body: Mapping[str, Any]) -> ChatPlan:
     legacy = legacy_functions(body)
     tools = body.get("tools") if legacy is None else [{"type": "function", "function": f} for f in legacy]
     tool_tokens = count_tokens(orjson.dumps(legacy if legacy is not None else tools).decode()) if tools else 0
+    functions = function_tools(tools, nested=True)
+    text_format = text_format_of(body.get("response_format"))
+    n = int(body.get("n") or 1)
+    want_logprobs = body.get("logprobs") is True
+    reasoning_model = is_reasoning_model(model)
     return ChatPlan(
         model=model,
         legacy=legacy is not None,
-        functions=function_tools(tools, nested=True),
+        functions=functions,
         tool_tokens=tool_tokens,
         window=context_window(model),
-        text_format=text_format_of(body.get("response_format")),
+        text_format=text_format,
         budget=body.get("max_completion_tokens") or body.get("max_tokens"),
-        reasoning_model=is_reasoning_model(model),
+        reasoning_model=reasoning_model,
         reasoning_effort=body.get("reasoning_effort"),
         parallel=legacy is None and body.get("parallel_tool_calls") is not False,
         tool_choice=body.get("tool_choice") if legacy is None else _tool_choice_of(body.get("function_call")),
-        want_logprobs=body.get("logprobs") is True,
+        want_logprobs=want_logprobs,
         top=int(body.get("top_logprobs") or 0),
-        n=int(body.get("n") or 1),
+        n=n,
         stop=body.get("stop"),
         fingerprint=system_fingerprint(model),
+        plain=not functions and text_format == "text" and n == 1 and not want_logprobs and not reasoning_model,
     )
 
 
@@ -173,6 +180,11 @@ def answer_chat(call: Call) -> ModelResult:
     digest = call.digest
     mention = mention_from(user_text, digest)
     shape = call.shape
+    if plan.plain and shape.refusal is None and not shape.empty_content and shape.finish_reason is None:
+        text, tokens, finish = text_reply(digest, mention, "text", plan.budget, plan.stop)
+        reply: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+        only = {"index": 0, "message": reply, "logprobs": None, "finish_reason": finish}
+        return _completion(call, plan, [only], prompt_tokens, tokens, 0)
     choices: list[dict[str, Any]] = []
     completion_tokens = 0
     reasoning_total = 0
@@ -224,14 +236,21 @@ def answer_chat(call: Call) -> ModelResult:
         choices.append({"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish})
         completion_tokens += answer.output_tokens + answer.reasoning_tokens
         reasoning_total += answer.reasoning_tokens
+    return _completion(call, plan, choices, prompt_tokens, completion_tokens, reasoning_total)
+
+
+def _completion(
+    call: Call, plan: ChatPlan, choices: list[dict[str, Any]], prompt: int, completion: int, reasoning: int
+) -> ModelResult:
+    """The `chat.completion` object around its choices, with its usage."""
     body_out = {
         "id": "chatcmpl-" + call.ids.hex("chatcmpl", 29),
         "object": "chat.completion",
         "created": call.created,
-        "model": model,
+        "model": plan.model,
         "choices": choices,
-        "usage": chat_usage(prompt_tokens, completion_tokens, reasoning_total),
+        "usage": chat_usage(prompt, completion, reasoning),
         "service_tier": "default",
         "system_fingerprint": plan.fingerprint,
     }
-    return ModelResult(200, body_out, TokenUsage(prompt_tokens, 0, completion_tokens, reasoning_total))
+    return ModelResult(200, body_out, TokenUsage(prompt, 0, completion, reasoning))
