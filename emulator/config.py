@@ -87,3 +87,5 @@ class EmulatorConfig(BaseModel):
     request_limits: RequestLimits = RequestLimits()
     admin_token: str | None = None  # every /_emulator request then needs `Authorization: Bearer <token>`
     public_url: str | None = None  # origin of the URLs the emulator hands out (default: the address it serves on)
+    contract: bool = False  # check requests and answers against the official OpenAPI document (emulator.contract)
+    openapi: Path | None = None  # the OpenAI document contract mode uses instead of the bundled one

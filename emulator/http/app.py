@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from emulator.backend import Backend
+from emulator.http.contract_middleware import contract_middleware
 from emulator.http.dialects import mounts as dialect_mounts
 from emulator.http.middleware import emulator_middleware
 from emulator.http.responses import BACKEND
 from emulator.http.routes import admin as admin_routes
 from emulator.http.routes import batches as batches_routes
+from emulator.http.routes import contract as contract_routes
 from emulator.http.routes import files as files_routes
 from emulator.http.routes import inference as inference_routes
 from emulator.http.routes import ui
@@ -51,7 +53,7 @@ async def _drive_real_clock(backend: Backend) -> None:
 
 
 def create_app(backend: Backend) -> web.Application:
-    app = web.Application(middlewares=[emulator_middleware], client_max_size=CLIENT_MAX_SIZE)
+    app = web.Application(middlewares=[contract_middleware, emulator_middleware], client_max_size=CLIENT_MAX_SIZE)
     app[BACKEND] = backend
     files_routes.setup_routes(app)
     uploads_routes.setup_routes(app)
@@ -61,6 +63,7 @@ def create_app(backend: Backend) -> web.Application:
     dialect_mounts.setup_routes(app, backend)
     admin_routes.setup_routes(app)
     ui.setup_routes(app)
+    contract_routes.setup_routes(app)
 
     async def driver(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_drive_real_clock(backend))
