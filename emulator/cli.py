@@ -20,6 +20,7 @@ import orjson
 
 from emulator.batches.endpoints import BATCH_ENDPOINTS
 from emulator.config import EmulatorConfig, Limits, Timing
+from emulator.conformance.command import conformance
 from emulator.dialects.registry import DIALECT_NAMES
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import EmulatorError
@@ -188,7 +189,7 @@ def serve(
         openapi=openapi,
     )
     if contract:
-        from .contract.document import DocumentError, load_document
+        from emulator.contract.document import DocumentError, load_document
 
         try:
             load_document("openai", openapi)
@@ -230,6 +231,9 @@ async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
         await server.stop()
         backend.close()
         click.echo("batch-emulator stopped")
+
+
+main.add_command(conformance)
 
 
 @main.command()

@@ -24,6 +24,27 @@ if TYPE_CHECKING:
 MAX_VIOLATIONS = 1000
 
 
+UNDOCUMENTED = "(undocumented)"
+
+
+def violations_of(
+    direction: Direction, operation: str, method: str, path: str, problems: list[Problem], request_id: str | None
+) -> list[Violation]:
+    """The problems of one request or answer as violations, less the ones the allow-list tolerates."""
+    found = [
+        Violation(
+            direction=direction,
+            operation=operation,
+            method=method,
+            path=path,
+            journal_request_id=request_id,
+            **problem,
+        )
+        for problem in problems
+    ]
+    return [violation for violation in found if not allowlist.allowed(violation)]
+
+
 @dataclass(frozen=True)
 class Mount:
     """Requests under `prefix` are checked against `provider`'s document, at their path less `strip`."""
@@ -104,18 +125,8 @@ class ContractMonitor:
         request_id: str | None,
     ) -> None:
         """Keep the problems found in one request or answer, less the ones the allow-list tolerates."""
-        operation = target.operation.operation_id if isinstance(target, Target) else "(undocumented)"
-        for problem in problems:
-            violation = Violation(
-                direction=direction,
-                operation=operation,
-                method=method,
-                path=path,
-                journal_request_id=request_id,
-                **problem,
-            )
-            if allowlist.allowed(violation):
-                continue
+        operation = target.operation.operation_id if isinstance(target, Target) else UNDOCUMENTED
+        for violation in violations_of(direction, operation, method, path, problems, request_id):
             if len(self.violations) >= MAX_VIOLATIONS:
                 self.dropped += 1
             else:
