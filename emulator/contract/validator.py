@@ -1,8 +1,12 @@
 """Checks one request or one answer against its operation: parameters, body, status, content type.
 
 Schemas are JSON Schema 2020-12 (OpenAPI 3.1) checked with `jsonschema`; the whole document is one
-`referencing` resource, so `$ref`s resolve inside it. A validator is compiled the first time a schema is
-needed and kept, so each operation's schemas are compiled once per process. Query and form values arrive as
+`referencing` resource, so `$ref`s resolve inside it. A validator is built the first time a schema is needed
+and kept. Most instances are valid, so each schema is also compiled to Python code by `fastjsonschema`
+(about 30 times faster) in a background thread (a large schema takes a few hundred milliseconds to compile,
+which must not hold the event loop): once it is ready, an instance it accepts is done; anything it rejects
+is checked again by `jsonschema`, whose verdict and error paths are the ones reported. So the findings never
+depend on whether the fast validator was ready. Query and form values arrive as
 text and are read as the type their schema declares (`limit=abc` stays the text `"abc"` and is reported).
 """
 
@@ -10,9 +14,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
+import fastjsonschema
 import orjson
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
@@ -28,6 +34,12 @@ ERROR_SCHEMA = "/components/schemas/ErrorResponse"
 JSON_TYPES = ("application/json",)
 SHOWN_CHARS = 240
 MAX_PROBLEMS = 20
+_COMPILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contract-compile")
+
+
+def wait_for_compiled() -> None:
+    """Block until every schema submitted for compiling so far is compiled (for measurements)."""
+    _COMPILER.submit(lambda: None).result()
 
 
 def shown(value: Any) -> Any:
@@ -77,6 +89,7 @@ class ContractValidator:
         resource = DRAFT202012.create_resource(dict(document.content))
         self._registry: Registry[Any] = Registry().with_resource(BASE_URI, resource)
         self._validators: dict[str, Any] = {}
+        self._compiled: dict[str, Future[Any]] = {}
         self._has_error_schema = "ErrorResponse" in (document.content.get("components", {}).get("schemas") or {})
 
     def _validator(self, pointer: str) -> Any:
@@ -86,7 +99,24 @@ class ContractValidator:
             validator = self._validators[pointer] = Draft202012Validator(reference, registry=self._registry)
         return validator
 
+    def _fast(self, pointer: str) -> Any:
+        """The compiled validator of `pointer` once it is ready (None until then, or if it cannot be compiled)."""
+        future = self._compiled.get(pointer)
+        if future is None:
+            root = {**self.document.content, "$ref": "#" + pointer}
+            future = self._compiled[pointer] = _COMPILER.submit(fastjsonschema.compile, root)
+        if not future.done() or future.exception() is not None:
+            return None
+        return future.result()
+
     def _check(self, pointer: str, instance: Any, where: str | None = None) -> list[Problem]:
+        fast = self._fast(pointer)
+        if fast is not None:
+            try:
+                fast(instance)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass  # jsonschema decides, and says where
         errors = self._validator(pointer).iter_errors(instance)
         return [_problem(error, where) for _, error in zip(range(MAX_PROBLEMS), errors, strict=False)]
 
