@@ -110,7 +110,7 @@ def contract_server() -> Iterator[ThreadedEmulator]:
 
 
 def test_a_broken_answer_is_a_response_violation(contract_server, monkeypatch):
-    from emulator.http import batches_routes
+    from emulator.http.routes import batches as batches_routes
 
     original = batches_routes.batch_wire
 
