@@ -4,6 +4,7 @@
 `required` lists of an `allOf`'s inline branches count for each other, so a field that one branch requires stays
 strict in its siblings (a component reached through `$ref` is relaxed by its own `required` list).
 `nullable-keyword`: a schema with OpenAPI 3.0's `nullable: true` accepts null.
+`oneof-overlap`: a `oneOf` reads as `anyOf` (a value may match more than one of its branches).
 
 Only schemas change: a copy is returned, the parsed document is left as it was.
 """
@@ -97,7 +98,8 @@ class _Relaxer:
             elif key in SINGLE_SUBSCHEMAS:
                 relaxed[key] = self.schema(value)
             elif key in LIST_SUBSCHEMAS and isinstance(value, list):
-                relaxed[key] = [self.schema(item) for item in value]
+                overlap = key == "oneOf" and "anyOf" not in node  # see `oneof-overlap`
+                relaxed["anyOf" if overlap else key] = [self.schema(item) for item in value]
             elif key in MAP_SUBSCHEMAS and isinstance(value, dict):
                 relaxed[key] = {name: self.schema(sub) for name, sub in value.items()}
             else:

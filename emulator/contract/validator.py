@@ -120,6 +120,18 @@ class ContractValidator:
         errors = self._validator(pointer).iter_errors(instance)
         return [_problem(error, where) for _, error in zip(range(MAX_PROBLEMS), errors, strict=False)]
 
+    def _object(self, schema: Any) -> Mapping[str, Any]:
+        """`schema` with its `$ref` followed; for a nullable `anyOf`, the branch that is not null."""
+        resolved, _ = resolve(self.document.content, schema)
+        if not isinstance(resolved, dict):
+            return {}
+        branches = [b for b in resolved.get("anyOf") or () if isinstance(b, dict) and b.get("type") != "null"]
+        return self._object(branches[0]) if len(branches) == 1 else resolved
+
+    def _object_properties(self, schema: Any) -> Mapping[str, Any]:
+        properties = self._object(schema).get("properties")
+        return properties if isinstance(properties, dict) else {}
+
     def _schema(self, pointer: str) -> Mapping[str, Any]:
         node: Any = self.document.content
         for token in pointer[1:].split("/"):
@@ -179,16 +191,12 @@ class ContractValidator:
         for name, text in fields.items():
             outer, _, inner = name.partition("[")
             if inner.endswith("]"):
-                holder_schema, _ = resolve(self.document.content, properties.get(outer) or {})
+                inner_properties = self._object_properties(properties.get(outer))
                 holder = body.setdefault(outer, {})
-                inner_schema, _ = resolve(
-                    self.document.content, (holder_schema.get("properties") or {}).get(inner[:-1]) or {}
-                )
                 if isinstance(holder, dict):
-                    holder[inner[:-1]] = _text_as(inner_schema, text)
+                    holder[inner[:-1]] = _text_as(self._object(inner_properties.get(inner[:-1])), text)
             else:
-                field_schema, _ = resolve(self.document.content, properties.get(name) or {})
-                body[name] = _text_as(field_schema if isinstance(field_schema, dict) else {}, text)
+                body[name] = _text_as(self._object(properties.get(name)), text)
         return self._check(pointer, body)
 
     def check_content_type(self, operation: Operation, media: str | None) -> tuple[str | None, list[Problem]]:

@@ -33,7 +33,11 @@ def _client(url: str) -> openai.OpenAI:
 
 
 def _clean_flow(client: openai.OpenAI, advance: Any) -> None:
-    file = client.files.create(file=("input.jsonl", io.BytesIO(chat_batch_file(3))), purpose="batch")
+    file = client.files.create(
+        file=("input.jsonl", io.BytesIO(chat_batch_file(3))),
+        purpose="batch",
+        expires_after={"anchor": "created_at", "seconds": 7200},
+    )
     batch = client.batches.create(
         input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h", metadata={"job": "nightly"}
     )
@@ -60,6 +64,12 @@ def _forbidden_requests(client: openai.OpenAI, input_file_id: str) -> None:
         )
     with pytest.raises(openai.BadRequestError):
         client.files.create(file=("a.jsonl", io.BytesIO(b"{}\n")), purpose="training")  # type: ignore[arg-type]
+    with pytest.raises(openai.BadRequestError):
+        client.files.create(
+            file=("a.jsonl", io.BytesIO(b"{}\n")),
+            purpose="batch",
+            expires_after={"anchor": "created_at", "seconds": 60},
+        )
 
 
 def test_serve_contract_records_nothing_for_a_clean_flow_and_names_each_forbidden_parameter():
@@ -81,6 +91,7 @@ def test_serve_contract_records_nothing_for_a_clean_flow_and_names_each_forbidde
             ("request", "listBatches", "limit"),
             ("request", "createBatch", "$.metadata.tier"),
             ("request", "createFile", "$.purpose"),
+            ("request", "createFile", "$.expires_after.seconds"),
         }
         limit = found["request", "listBatches", "limit"]
         assert (limit["method"], limit["path"], limit["sent"]) == ("GET", "/v1/batches", "abc")
