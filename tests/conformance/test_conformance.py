@@ -169,6 +169,21 @@ def _cancel_as_retrieve(exchange: Exchange) -> None:
 BREAKAGES["batches.cancel"] = Breakage(before=_cancel_as_retrieve)
 
 
+def _finalizing_as_validating(batch: dict) -> None:
+    if batch["status"] == "finalizing":
+        batch["status"] = "validating"  # back to a status the batch had left
+
+
+def test_a_status_that_goes_backwards_fails_the_lifecycle(emulator: ThreadedEmulator):
+    emulator.call(lambda: emulator.backend.reset())
+    backwards = Breakage(after=_on("GET", "/v1/batches/batch_*", _edit(_finalizing_as_validating)))
+    with StandIn(emulator.url, backwards) as stand_in:
+        run = _run(stand_in.url, stand_in.url)
+    lifecycle = next(r for r in run.results if r["name"] == "batches.lifecycle")
+    assert lifecycle["result"] == "fail"
+    assert lifecycle["detail"] == "statuses went backwards: validating -> in_progress -> validating -> completed"
+
+
 def test_every_check_has_a_breakage():
     assert sorted(BREAKAGES) == sorted(ALL_CHECKS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +14,9 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from click.testing import CliRunner
 
+from emulator.cli import main
 from emulator.config import EmulatorConfig
 from emulator.server import ThreadedEmulator
 from tests.conftest import chat_batch_file
@@ -238,3 +241,20 @@ def test_a_document_given_with_openapi_is_used(tmp_path):
         state = _admin(server.url)
     assert state["spec"] == {"title": "Tiny", "version": "9.9", "source": str(document)}
     assert [(v["where"], v["sent"]) for v in state["violations"]] == [("limit", 7)]
+
+
+def test_the_environment_variable_turns_contract_mode_on():
+    process = launch("--port", "0", "--clock", "manual", env={**os.environ, "BATCH_EMULATOR_SERVE_CONTRACT": "1"})
+    try:
+        url = wait_for_url(process)
+        assert _admin(url)["enabled"] is True
+    finally:
+        stop(process)
+
+
+def test_a_file_that_is_not_an_openapi_document_is_a_usage_error(tmp_path):
+    not_openapi = tmp_path / "notes.yaml"
+    not_openapi.write_text("openapi: 3.0.3\npaths: {}\n")
+    result = CliRunner().invoke(main, ["serve", "--contract", "--openapi", str(not_openapi)])
+    assert result.exit_code == 2
+    assert "contract checks need OpenAPI 3.1" in result.output
