@@ -258,3 +258,13 @@ def test_a_file_that_is_not_an_openapi_document_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--contract", "--openapi", str(not_openapi)])
     assert result.exit_code == 2
     assert "contract checks need OpenAPI 3.1" in result.output
+
+
+@pytest.mark.batch_emulator(contract=True)
+def test_an_answer_a_scenario_breaks_on_purpose_is_not_a_violation(batch_emulator):
+    batch_emulator.use_scenario(
+        {"name": "cut", "http": [{"match": {"method": "GET", "path": "/v1/files"}, "fault": "malformed_json"}]}
+    )
+    with pytest.raises(json.JSONDecodeError):
+        batch_emulator.openai(max_retries=0).files.list()
+    assert batch_emulator.contract_violations() == []
