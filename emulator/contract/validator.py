@@ -13,7 +13,7 @@ text and are read as the type their schema declares (`limit=abc` stays the text 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
@@ -178,25 +178,33 @@ class ContractValidator:
             ]
         return [] if pointer is None else self._check(pointer, body)
 
-    def check_form(self, operation: Operation, media: str, fields: Mapping[str, str]) -> list[Problem]:
-        """Text fields of a multipart form (`a[b]` fields form objects); the file parts are not looked at."""
+    def check_form(self, operation: Operation, media: str, fields: Iterable[tuple[str, str | None]]) -> list[Problem]:
+        """The fields of a multipart form (`a[]` fields form lists, `a[b]` fields objects). A file part (text None)
+        counts as present but is not looked at; a binary field that none of the fields names is taken as sent."""
         pointer = operation.body_media.get(media)
         if pointer is None:
             return []
-        schema = self._schema(pointer)
-        properties = schema.get("properties") or {}
+        properties = self._schema(pointer).get("properties") or {}
         body: dict[str, Any] = {
             name: "" for name, spec in properties.items() if isinstance(spec, dict) and spec.get("format") == "binary"
         }
-        for name, text in fields.items():
+        for name, given in fields:
+            text = "" if given is None else given
             outer, _, inner = name.partition("[")
-            if inner.endswith("]"):
+            if inner == "]":
+                items = self._object(self._object(properties.get(outer)).get("items"))
+                listed = body.setdefault(outer, [])
+                if isinstance(listed, list):
+                    listed.append(text if given is None else _text_as(items, text))
+            elif inner.endswith("]"):
                 inner_properties = self._object_properties(properties.get(outer))
                 holder = body.setdefault(outer, {})
                 if isinstance(holder, dict):
                     holder[inner[:-1]] = _text_as(self._object(inner_properties.get(inner[:-1])), text)
+            elif given is None:
+                body.setdefault(name, "")
             else:
-                body[name] = _text_as(self._object(properties.get(name)), text)
+                body.setdefault(name, _text_as(self._object(properties.get(name)), text))
         return self._check(pointer, body)
 
     def check_content_type(self, operation: Operation, media: str | None) -> tuple[str | None, list[Problem]]:

@@ -4,7 +4,7 @@ as violations. The answer itself is never changed: a violation is a finding, not
 
 This middleware sits outside `emulator_middleware`, so it sees the final answer (error envelopes and provider
 headers included) and the journal entry that names the request. Checking happens only in contract mode; a
-server without it pays one attribute read per request. A multipart upload is checked through the text fields
+server without it pays one attribute read per request. A multipart form is checked through the text fields
 its route hands over in `FORM_FIELDS` (the body is streamed, never read twice); other bodies are read after the
 route, from aiohttp's copy, when they are JSON of at most `MAX_CHECKED_BODY` bytes. An answer that a scenario's
 transport fault broke on purpose is not checked.
@@ -24,7 +24,10 @@ from emulator.dialects.envelopes import OPENAI_ERRORS
 from emulator.http.responses import ENTRY, ENVELOPE, backend_of
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-FORM_FIELDS: web.RequestKey[dict[str, str]] = web.RequestKey("contract_form_fields")
+# The fields of a multipart form as its route read them: a dict of text fields (the first of each name), or every
+# (name, text) in order, with None as the text of a file part.
+FormFields = dict[str, str] | list[tuple[str, str | None]]
+FORM_FIELDS: web.RequestKey[FormFields] = web.RequestKey("contract_form_fields")
 MAX_CHECKED_BODY = 32 * 1024 * 1024
 FORM = "multipart/form-data"
 
@@ -77,7 +80,8 @@ async def _request_problems(request: web.Request, monitor: ContractMonitor, targ
     if media == FORM:
         fields = request.get(FORM_FIELDS)
         if fields is not None:
-            problems.extend(validator.check_form(operation, media, fields))
+            pairs: list[tuple[str, str | None]] = list(fields.items()) if isinstance(fields, dict) else fields
+            problems.extend(validator.check_form(operation, media, pairs))
     elif media is not None or (operation.body_required and not request.body_exists):
         size = request.content_length
         if size is None or size > MAX_CHECKED_BODY:

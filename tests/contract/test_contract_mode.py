@@ -268,3 +268,16 @@ def test_an_answer_a_scenario_breaks_on_purpose_is_not_a_violation(batch_emulato
     with pytest.raises(json.JSONDecodeError):
         batch_emulator.openai(max_retries=0).files.list()
     assert batch_emulator.contract_violations() == []
+
+
+def test_the_text_fields_of_a_multipart_image_edit_are_checked(contract_server):
+    from tests.e2e.inference_cases import PNG
+
+    client = _client(contract_server.url)
+    images = [("a.png", PNG, "image/png"), ("b.png", PNG, "image/png")]
+    client.images.edit(image=images, prompt="merge them", model="gpt-image-1")
+    assert _admin(contract_server.url)["violations"] == []
+    with pytest.raises(openai.BadRequestError):
+        client.images.edit(image=images, prompt="merge them", model="gpt-image-1", n="two")  # type: ignore[arg-type]
+    (violation,) = _admin(contract_server.url)["violations"]
+    assert (violation["operation"], violation["where"], violation["sent"]) == ("createImageEdit", "$.n", "two")
