@@ -5,8 +5,8 @@ as violations. The answer itself is never changed: a violation is a finding, not
 This middleware sits outside `emulator_middleware`, so it sees the final answer (error envelopes and provider
 headers included) and the journal entry that names the request. Checking happens only in contract mode; a
 server without it pays one attribute read per request. A multipart form is checked through the text fields
-its route hands over in `FORM_FIELDS` (the body is streamed, never read twice); other bodies are read after the
-route, from aiohttp's copy, when they are JSON of at most `MAX_CHECKED_BODY` bytes. An answer that a scenario's
+its route hands over in `FORM_FIELDS` (the body is streamed, never read twice); other bodies are taken after the
+route from the copy `read_body` keeps (or read then, up to `MAX_CHECKED_BODY` bytes). An answer that a scenario's
 transport fault broke on purpose is not checked.
 """
 
@@ -21,6 +21,8 @@ from aiohttp import web
 from emulator.contract.monitor import ContractMonitor, Mount, Target
 from emulator.contract.violations import Problem
 from emulator.dialects.envelopes import OPENAI_ERRORS
+from emulator.engine.errors import EmulatorError
+from emulator.http.body import read_body
 from emulator.http.responses import ENTRY, ENVELOPE, backend_of
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -83,8 +85,9 @@ async def _request_problems(request: web.Request, monitor: ContractMonitor, targ
             pairs: list[tuple[str, str | None]] = list(fields.items()) if isinstance(fields, dict) else fields
             problems.extend(validator.check_form(operation, media, pairs))
     elif media is not None or (operation.body_required and not request.body_exists):
-        size = request.content_length
-        if size is None or size > MAX_CHECKED_BODY:
-            return problems
-        problems.extend(validator.check_json_body(operation, media or "", await request.read()))
+        try:
+            raw = await read_body(request, MAX_CHECKED_BODY)  # the route's copy, when it read the body
+        except EmulatorError:
+            return problems  # too large to check, or not readable (the route said so itself)
+        problems.extend(validator.check_json_body(operation, media or "", raw))
     return problems
