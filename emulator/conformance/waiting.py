@@ -48,15 +48,18 @@ class Waiter:
 class AdminClock(Waiter):
     """Moves the server's virtual clock by `CLOCK_STEP` seconds per step through its admin API."""
 
-    def __init__(self, deadline: float, session: aiohttp.ClientSession, admin_url: str) -> None:
+    def __init__(
+        self, deadline: float, session: aiohttp.ClientSession, admin_url: str, admin_token: str | None = None
+    ) -> None:
         super().__init__(deadline)
         self.session = session
         self.admin_url = admin_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
 
     async def probe(self) -> bool:
         """True when `admin_url` answers like the emulator's clock API."""
         try:
-            async with self.session.get(self.admin_url + "/_emulator/clock") as response:
+            async with self.session.get(self.admin_url + "/_emulator/clock", headers=self.headers) as response:
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, ValueError, TimeoutError):
             return False
@@ -65,7 +68,7 @@ class AdminClock(Waiter):
     async def step(self) -> None:
         self.check_budget()
         url = self.admin_url + "/_emulator/clock/advance"
-        async with self.session.post(url, json={"seconds": CLOCK_STEP}) as response:
+        async with self.session.post(url, json={"seconds": CLOCK_STEP}, headers=self.headers) as response:
             if response.status != 200:
                 raise RuntimeError(f"the clock API answered {response.status} to {url}")
 

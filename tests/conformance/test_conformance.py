@@ -256,3 +256,13 @@ def test_a_clock_api_that_is_not_there_is_a_usage_error(emulator: ThreadedEmulat
     )
     assert result.exit_code == 2
     assert "no clock API at" in result.output
+
+
+def test_a_clock_api_behind_an_admin_token_is_used_with_the_token():
+    with ThreadedEmulator(EmulatorConfig(port=0, clock="manual", admin_token="admin-secret")) as server:
+        without = CliRunner().invoke(main, ["conformance", "--base-url", server.base_url, "--admin-url", server.url])
+        run = asyncio.run(
+            run_suite(Options(base_url=server.base_url, admin_url=server.url, admin_token="admin-secret", budget=120))
+        )
+    assert without.exit_code == 2 and "no clock API at" in without.output
+    assert set(_results(run).values()) == {"pass"}, run.results
