@@ -15,6 +15,7 @@ from emulator.batches.events import BatchEvents
 from emulator.batches.line_workers import LinePool
 from emulator.batches.service import BatchesService
 from emulator.config import EmulatorConfig
+from emulator.contract.monitor import ContractMonitor
 from emulator.dialects.openai.wire import batch_wire
 from emulator.engine.clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
 from emulator.engine.ids import IdFactory
@@ -47,6 +48,7 @@ class Backend:
         limits = config.request_limits
         self.journal = Journal(limits.journal_max_entries, limits.journal_max_bytes)
         self.handler_errors: deque[dict[str, Any]] = deque(maxlen=limits.handler_errors_max)
+        self.contract = ContractMonitor(config.contract, config.openapi)
         self.scenarios_in_force = ScenarioSelection(config.scenario_files, config.timing)
         self.model = FakeModel(config.seed, config.models, config.embedding_dimensions)
         self.batch_events = BatchEvents()
@@ -237,6 +239,7 @@ class Backend:
         self.blobs.clear()
         self.journal.clear()
         self.handler_errors.clear()
+        self.contract.reset()
         self.ids.reset()
         self.scenarios_in_force.reset()
         self.webhooks.reset()

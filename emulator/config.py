@@ -91,3 +91,5 @@ class EmulatorConfig(BaseModel):
     # least `worker_min_lines` lines to answer at once
     batch_workers: int = Field(2, ge=0)
     worker_min_lines: int = Field(20_000, ge=1)
+    contract: bool = False  # check requests and answers against the official OpenAPI document (emulator.contract)
+    openapi: Path | None = None  # the OpenAI document contract mode uses instead of the bundled one

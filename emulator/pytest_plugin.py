@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from emulator.config import EmulatorConfig
+from emulator.contract.report import failure_text, format_violations
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
 from emulator.testing.handle import (
     DEFAULT_API_KEY,
@@ -29,7 +30,7 @@ from emulator.testing.handle import (
 )
 
 MARKER = "batch_emulator"
-MARKER_OPTIONS = ("scenario", "start_time", "seed", "clock")
+MARKER_OPTIONS = ("scenario", "start_time", "seed", "clock", "contract")
 URL_ENV = "BATCH_EMULATOR_URL"
 ADMIN_TOKEN_ENV = "BATCH_EMULATOR_ADMIN_TOKEN"  # the admin token of the server given by URL
 SECTION = "batch-emulator server traceback"
@@ -56,12 +57,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "batch_emulator_scenario", "Scenario active in every test unless a marker says otherwise.", default=""
     )
     parser.addini("batch_emulator_clock", "Clock of every test: manual (default) or real.", default="manual")
+    parser.addini(
+        "batch_emulator_contract",
+        "true: check every test's requests and answers against the official OpenAPI document (contract mode).",
+        type="bool",
+        default=None,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(scenario=None, start_time=None, seed=None, clock=None): configure the batch emulator for a test",
+        f"{MARKER}(scenario=None, start_time=None, seed=None, clock=None, contract=None): configure the batch emulator "
+        "for a test",
     )
     if _given_url(config) and getattr(config.option, "numprocesses", None):
         raise pytest.UsageError(
@@ -87,6 +95,7 @@ class EmulatorSettings:
     start_time: float | str | None
     seed: int
     clock: str
+    contract: bool | None = None
 
 
 def _usage(message: str) -> SettingsError:
@@ -133,7 +142,12 @@ def settings_for(request: pytest.FixtureRequest) -> EmulatorSettings:
     scenario = options.get("scenario")
     if scenario is None:
         scenario = config.getini("batch_emulator_scenario") or None
-    return EmulatorSettings(scenario=scenario, start_time=start, seed=seed, clock=clock)
+    contract = options.get("contract")
+    if contract is None:
+        contract = config.getini("batch_emulator_contract")
+    if contract is not None and not isinstance(contract, bool):
+        raise _usage(f"contract must be True or False, got {contract!r}")
+    return EmulatorSettings(scenario=scenario, start_time=start, seed=seed, clock=clock, contract=contract)
 
 
 # -- fixtures ----------------------------------------------------------------------------------------
@@ -182,6 +196,7 @@ def batch_emulator(
         seed=settings.seed,
         clock=settings.clock,
         scenario=settings.scenario,
+        contract=True if settings.contract is None and batch_emulator_config.contract else settings.contract,
     )
     try:
         handle.start()
@@ -191,9 +206,7 @@ def batch_emulator(
     yield handle
     del request.node.stash[HANDLE_KEY]
     handle.close()
-    errors = handle.take_handler_errors()
-    if errors:
-        pytest.fail(_failure_text(errors), pytrace=False)
+    _fail_for_server_findings(handle)
 
 
 @pytest.fixture
@@ -220,6 +233,15 @@ def _failure_text(errors: list[dict[str, Any]]) -> str:
     return f"the batch emulator failed while handling {count}:\n\n{format_handler_errors(errors)}"
 
 
+def _fail_for_server_findings(handle: EmulatorHandle) -> None:
+    """Fail the test when the server crashed on one of its requests or recorded a contract violation."""
+    errors = handle.take_handler_errors()
+    violations = handle.take_contract_violations()
+    texts = ([_failure_text(errors)] if errors else []) + ([failure_text(violations)] if violations else [])
+    if texts:
+        pytest.fail("\n\n".join(texts), pytrace=False)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     handle = item.stash.get(HANDLE_KEY, None)
@@ -232,12 +254,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
             errors = handle.take_handler_errors()
         except Exception:  # the server is gone: the test's own error says more
             errors = []
-        if errors:
-            item.stash[FAILURE_KEY] = format_handler_errors(errors)
+        try:
+            violations = handle.take_contract_violations()
+        except Exception:
+            violations = []
+        if errors or violations:
+            item.stash[FAILURE_KEY] = "\n\n".join(
+                text for text in (format_handler_errors(errors), format_violations(violations)) if text
+            )
         raise
-    errors = handle.take_handler_errors()
-    if errors:
-        pytest.fail(_failure_text(errors), pytrace=False)
+    _fail_for_server_findings(handle)
     return result
 
 

@@ -12,11 +12,13 @@ from aiohttp import web
 
 from emulator.backend import Backend
 from emulator.engine.budget import Slice, next_slice, work_slice
+from emulator.http.contract_middleware import contract_middleware
 from emulator.http.dialects import mounts as dialect_mounts
 from emulator.http.middleware import emulator_middleware
 from emulator.http.responses import BACKEND, WORK_LEFT
 from emulator.http.routes import admin as admin_routes
 from emulator.http.routes import batches as batches_routes
+from emulator.http.routes import contract as contract_routes
 from emulator.http.routes import files as files_routes
 from emulator.http.routes import inference as inference_routes
 from emulator.http.routes import ui
@@ -63,7 +65,7 @@ def _one_slice(backend: Backend) -> Slice | None:
 
 
 def create_app(backend: Backend) -> web.Application:
-    app = web.Application(middlewares=[emulator_middleware], client_max_size=CLIENT_MAX_SIZE)
+    app = web.Application(middlewares=[contract_middleware, emulator_middleware], client_max_size=CLIENT_MAX_SIZE)
     app[BACKEND] = backend
     app[WORK_LEFT] = asyncio.Event()
     files_routes.setup_routes(app)
@@ -74,6 +76,7 @@ def create_app(backend: Backend) -> web.Application:
     dialect_mounts.setup_routes(app, backend)
     admin_routes.setup_routes(app)
     ui.setup_routes(app)
+    contract_routes.setup_routes(app)
 
     async def driver(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_drive(backend, app[WORK_LEFT]))

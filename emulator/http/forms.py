@@ -16,6 +16,7 @@ from aiohttp import BodyPartReader, MultipartReader, web
 
 from emulator.engine.errors import EmulatorError, InvalidRequest
 from emulator.http.body import BodyTooLarge
+from emulator.http.contract_middleware import FORM_FIELDS
 from emulator.http.multipart import MSG_BAD_MULTIPART, UNREADABLE
 from emulator.http.responses import backend_of, json_body
 
@@ -79,6 +80,8 @@ async def _read_form(request: web.Request, limit: int) -> dict[str, Any]:
         max_size_error_cls=BodyTooLarge,
     )
     total = 0
+    texts: list[tuple[str, str | None]] = []
+    request[FORM_FIELDS] = texts  # what contract mode checks
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name is None:
             continue
@@ -88,8 +91,11 @@ async def _read_form(request: web.Request, limit: int) -> dict[str, Any]:
         if total > limit:
             raise BodyTooLarge(limit)
         if part.filename is None:
-            _place(body, name, _form_value(name.split("[", 1)[0], data.decode(part.get_charset("utf-8"))))
+            text = data.decode(part.get_charset("utf-8"))
+            texts.append((name, text))
+            _place(body, name, _form_value(name.split("[", 1)[0], text))
             continue
+        texts.append((name, None))
         kind = part.headers.get("Content-Type") or "application/octet-stream"
         reference = {"image_url": f"data:{kind};base64,{base64.b64encode(data).decode()}"}
         plain = name.removesuffix("[]")

@@ -14,6 +14,7 @@ import ssl
 from typing import TYPE_CHECKING, Any
 
 from emulator.testing.connection import AdminError, EmulatorConnection, ScenarioSpec
+from emulator.testing.contract import ContractViolations
 from emulator.testing.request_log import RequestLog
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def _client_options(handle: EmulatorHandle, kwargs: dict[str, Any], http_client:
     return kwargs
 
 
-class EmulatorHandle:
+class EmulatorHandle(ContractViolations):
     """Drive one emulator from a test: clients, virtual time, scenarios, the journal and inspection.
 
     `start_time`, `seed`, `clock` and `scenario` are what the test starts with; `reset()` returns to them.
@@ -74,7 +75,9 @@ class EmulatorHandle:
         seed: int = 0,
         clock: str = "manual",
         scenario: ScenarioSpec | None = None,
+        contract: bool | None = None,
     ) -> None:
+        super().__init__(connection, contract)
         self._remote = connection
         self.api_key = api_key
         self._start_time = start_time
@@ -152,6 +155,7 @@ class EmulatorHandle:
         """Wipe everything and return to the test's start (its marker's scenario, start time, seed and clock);
         the arguments restart with another start time, seed or clock mode ("manual" or "real") instead."""
         self._collect_errors()
+        self._collect_violations()
         self.start(start_time=start_time, seed=seed, clock=clock)
 
     def start(
@@ -166,6 +170,7 @@ class EmulatorHandle:
         options = {"start_time": start_time, "seed": self._seed if seed is None else seed, "clock": clock}
         self._remote.reset({k: v for k, v in options.items() if v is not None})
         self._seen_errors = 0
+        self._apply_contract_setting()
         if self._scenario is not None:
             self._remote.use_scenario(self._scenario)
 

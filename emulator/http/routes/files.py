@@ -12,6 +12,7 @@ from emulator.dialects.openai.wire import file_list_wire, file_wire
 from emulator.engine.errors import InvalidRequest, missing_parameter
 from emulator.engine.params import int_in_range, one_of, query_int
 from emulator.files.service import MAX_FILENAME_LENGTH, PendingFile, check_filename, check_purpose
+from emulator.http.contract_middleware import FORM_FIELDS
 from emulator.http.faults import apply_fault
 from emulator.http.multipart import FIELD_LIMIT, MSG_BAD_MULTIPART, UploadForm, require_multipart, upload_form
 from emulator.http.responses import ENTRY, backend_of, file_download, json_response, owner_of
@@ -139,6 +140,7 @@ async def create_file(request: web.Request) -> web.StreamResponse:
     arrives and discarded if a check fails or a scenario fault fires once the rest of the form is in."""
     require_multipart(request)
     form = _Form()
+    request[FORM_FIELDS] = form.fields  # what contract mode checks
     async with upload_form(request, part_header_limit=PART_HEADER_LIMIT, unreadable=_unreadable) as upload:
         fault = await _read_form(request, upload, form)
         if fault is None and form.pending is not None:
