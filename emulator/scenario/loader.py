@@ -4,8 +4,8 @@ Every problem is reported as `SOURCE:LINE: field.path: message`: the pydantic er
 to the YAML node it came from (`yaml.compose` keeps line marks). Documents given as already-parsed objects
 (the admin API) have no lines and read `SOURCE: field.path: message`.
 
-The bundled scenarios live in `emulator/bundled_scenarios/` in an installed package, or in `scenarios/` next
-to the package in a checkout. They are parsed on first use and cached by path and modification time.
+The bundled scenarios live in `emulator/bundled_scenarios/` (package data, found the same way in a checkout
+and in an installed wheel). They are parsed on first use and cached by path and modification time.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+import emulator
 from emulator.config import Timing
 from emulator.engine.errors import InvalidRequest
 from emulator.engine.nesting import nesting_exceeds
@@ -241,12 +242,9 @@ def _find_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def bundled_directory() -> Path | None:
-    """Where the bundled scenario files are: package data first, then the checkout's `scenarios/`."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package / "bundled_scenarios", package.parent / "scenarios"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    """Where the bundled scenario files are: `emulator/bundled_scenarios/` (package data in a wheel)."""
+    candidate = Path(emulator.__file__).resolve().parent / "bundled_scenarios"
+    return candidate if candidate.is_dir() else None
 
 
 class ScenarioRegistry:

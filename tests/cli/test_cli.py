@@ -14,7 +14,7 @@ from tests.conftest import chat_line, jsonl, parse_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 INPUTS = ROOT / "fixtures" / "inputs"
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = ROOT / "emulator" / "bundled_scenarios"
 
 
 def invoke(*args: str):

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import chat_batch_file, chat_line, jsonl, parse_jsonl
 
 START = 1_767_225_600
-BUNDLED = Path(__file__).resolve().parents[2] / "scenarios"
+BUNDLED = Path(__file__).resolve().parents[2] / "emulator" / "bundled_scenarios"
 COVERED = {
     "happy_path",
     "partial_line_failures",

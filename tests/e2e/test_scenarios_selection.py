@@ -20,7 +20,7 @@ from tests.conftest import chat_batch_file, parse_jsonl
 from tests.support.raw import request
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLED = sorted(path.stem for path in (ROOT / "scenarios").glob("*.yaml"))
+BUNDLED = sorted(path.stem for path in (ROOT / "emulator" / "bundled_scenarios").glob("*.yaml"))
 HEADER = "X-Emulator-Scenario"
 
 # one document with every kind of mistake; (line, field, words of the message) for each

