@@ -1,8 +1,9 @@
 """Loading scenario documents (YAML or JSON) with precise errors, and the registry of named scenarios.
 
-Every problem is reported as `SOURCE:LINE: field.path: message`: the pydantic error location is mapped back
-to the YAML node it came from (`yaml.compose` keeps line marks). Documents given as already-parsed objects
-(the admin API) have no lines and read `SOURCE: field.path: message`.
+Every problem is reported as `SOURCE:LINE: code [field.path]: message`, the format of every file check of the
+command line: the pydantic error location is mapped back to the YAML node it came from (`yaml.compose` keeps
+line marks). Documents given as already-parsed objects (the admin API) have no lines and read
+`SOURCE: code [field.path]: message`. A wrong value names the values allowed there, never an internal type.
 
 The bundled scenarios live in `emulator/bundled_scenarios/` (package data, found the same way in a checkout
 and in an installed wheel). They are parsed on first use and cached by path and modification time.
@@ -36,6 +37,12 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*")
 DEFAULT_GUARD = YamlGuard()
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
+
+
+def format_problem(source: str, line: int | None, code: str, path: str, message: str) -> str:
+    """One problem in the command line's file-check format."""
+    where = f"{source}:{line}:" if line is not None else f"{source}:"
+    return f"{where} {code} [{path}]: {message}"
 
 
 class ScenarioError(InvalidRequest):
@@ -93,19 +100,25 @@ def _compose(text: str, source: str, guard: YamlGuard = DEFAULT_GUARD) -> tuple[
             return _json_fallback(text, source, guard), None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise ScenarioError([f"{source}:{line}: <document>: {exc.problem or exc}"]) from None
+        raise ScenarioError(
+            [format_problem(source, line, "invalid_yaml", "<document>", str(exc.problem or exc))]
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([f"{source}:1: <document>: {exc}"]) from None
+        raise ScenarioError([format_problem(source, 1, "invalid_yaml", "<document>", str(exc))]) from None
     except YamlTooComplex as exc:
-        raise ScenarioError([f"{source}: <document>: {exc}"]) from None
+        raise ScenarioError([format_problem(source, None, "too_complex", "<document>", str(exc))]) from None
     except RecursionError:
-        raise ScenarioError([f"{source}: <document>: nested too deeply to read"]) from None
+        raise ScenarioError(
+            [format_problem(source, None, "too_complex", "<document>", "nested too deeply to read")]
+        ) from None
     finally:
         loader.dispose()
     if node is not None:
         duplicates = list(_duplicate_keys(node, []))
         if duplicates:
-            raise ScenarioError([f"{source}:{line}: {path}: duplicate key" for line, path in duplicates])
+            raise ScenarioError(
+                [format_problem(source, line, "duplicate_key", path, "duplicate key") for line, path in duplicates]
+            )
     return data, node
 
 
@@ -113,9 +126,10 @@ def _json_fallback(text: str, source: str, guard: YamlGuard) -> Any:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise ScenarioError([f"{source}:{exc.lineno}: <document>: invalid JSON: {exc.msg}"]) from None
+        raise ScenarioError([format_problem(source, exc.lineno, "invalid_json", "<document>", exc.msg)]) from None
     if nesting_exceeds(data, guard.max_depth):
-        raise ScenarioError([f"{source}: <document>: nested more than {guard.max_depth} levels deep"])
+        message = f"nested more than {guard.max_depth} levels deep"
+        raise ScenarioError([format_problem(source, None, "too_complex", "<document>", message)])
     return data
 
 
@@ -135,9 +149,10 @@ def _duplicate_keys(node: yaml.Node, path: list[str | int]) -> Iterable[tuple[in
 
 def _validate(data: Any, node: yaml.Node | None, source: str) -> Scenario:
     if not isinstance(data, dict):
-        line = f"{node.start_mark.line + 1}:" if node is not None else ("1:" if data is None else "")
+        line = node.start_mark.line + 1 if node is not None else (1 if data is None else None)
         kind = "nothing" if data is None else type(data).__name__
-        raise ScenarioError([f"{source}:{line} <document>: a scenario is a mapping of keys, not {kind}"])
+        message = f"a scenario is a mapping of keys, not {kind}"
+        raise ScenarioError([format_problem(source, line, "invalid_type", "<document>", message)])
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -151,8 +166,17 @@ def _validate(data: Any, node: yaml.Node | None, source: str) -> Scenario:
 def _problem(error: ErrorDetails, data: Any, node: yaml.Node | None, source: str) -> tuple[int, str]:
     """(line, formatted problem) for one pydantic error."""
     path, line = _locate(error["loc"], data, node)
-    where = f"{source}:{line}:" if line is not None else f"{source}:"
-    return line or 0, f"{where} {_format_path(path)}: {_message(error, path)}"
+    return line or 0, format_problem(source, line, _code(error), _format_path(path), _message(error, path))
+
+
+def _code(error: ErrorDetails) -> str:
+    """A short code for a pydantic error: unknown_key, missing_required_parameter or invalid_value."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown_key"
+    if kind == "missing":
+        return "missing_required_parameter"
+    return "invalid_value"
 
 
 def _locate(loc: tuple[int | str, ...], data: Any, node: yaml.Node | None) -> tuple[list[str | int], int | None]:
@@ -202,6 +226,9 @@ def _message(error: ErrorDetails, path: list[str | int]) -> str:
         allowed = _allowed_keys(path[:-1])
         return "unknown key" + (f" (expected one of: {', '.join(allowed)})" if allowed else "")
     message = error["msg"].removeprefix("Value error, ")
+    if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        allowed = _allowed_keys(path)
+        message = "expected a mapping" + (f" with the keys: {', '.join(allowed)}" if allowed else "")
     value = error.get("input")
     if error["type"] not in ("missing", "value_error") and isinstance(value, str | int | float | bool):
         shown = repr(value)
@@ -363,7 +390,7 @@ class ScenarioRegistry:
 
 
 def check_files(paths: Iterable[str | Path]) -> list[str]:
-    """Every problem in the given scenario files as `FILE:LINE: field.path: message`; empty when all are good."""
+    """Every problem in the given scenario files as `FILE:LINE: code [field.path]: message`; empty if none."""
     problems: list[str] = []
     for path in paths:
         try:
@@ -372,7 +399,7 @@ def check_files(paths: Iterable[str | Path]) -> list[str]:
             problems.extend(exc.problems)
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            problems.append(f"{path}:1: <file>: cannot read: {reason}")
+            problems.append(format_problem(str(path), 1, "unreadable_file", "<file>", f"cannot read: {reason}"))
     return problems
 
 

@@ -61,11 +61,16 @@ def _one_or_list(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
+STEP_FORMS = "a status code (400 to 599), 'pass', or a mapping of status, error, headers, delay_ms and fault"
+
+
 def _step_shorthand(value: Any) -> Any:
     if value == "pass":
         return {"pass": True}
     if isinstance(value, int) and not isinstance(value, bool):
         return {"status": value}
+    if not isinstance(value, dict):
+        raise ValueError(f"a sequence step is {STEP_FORMS} (got {value!r})")
     return value
 
 

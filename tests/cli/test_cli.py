@@ -244,8 +244,8 @@ def test_scenario_check_reports_file_line_field_and_message(tmp_path):
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith(f"{bad}:3: timing.validating: ")
-    assert lines[1].startswith(f"{bad}:6: lines[0].status: ")
+    assert lines[0].startswith(f"{bad}:3: invalid_value [timing.validating]: ")
+    assert lines[1].startswith(f"{bad}:6: invalid_value [lines[0].status]: ")
     assert "greater than or equal to 0" in lines[0]
 
 

@@ -198,7 +198,7 @@ def test_bad_file_stops_serve_with_file_line_and_field(tmp_path):
     finished = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert finished.returncode != 0
     for line, field, words in BAD_PROBLEMS:
-        assert f"{bad}:{line}: {field}: " in finished.stderr
+        assert f"{bad}:{line}: " in finished.stderr and f" [{field}]: " in finished.stderr
         assert words in finished.stderr
     assert "serving on" not in finished.stdout
 
@@ -213,7 +213,7 @@ def test_bad_document_over_the_admin_api_is_a_400_and_changes_nothing(batch_emul
     problems = error["message"].split("; ")
     assert len(problems) == len(BAD_PROBLEMS)
     for problem, (line, field, words) in zip(problems, BAD_PROBLEMS, strict=True):
-        assert problem.startswith(f"<admin>:{line}: {field}: ") and words in problem
+        assert problem.startswith(f"<admin>:{line}: ") and f" [{field}]: " in problem and words in problem
     assert request(batch_emulator.url, "GET", "/_emulator/scenario").json() == before
     listing = request(batch_emulator.url, "GET", "/_emulator/scenarios").json()
     assert listing["active"] == "all_lines_failed" and "broken" not in {i["name"] for i in listing["available"]}
@@ -228,14 +228,23 @@ def test_bad_document_over_the_admin_api_is_a_400_and_changes_nothing(batch_emul
     [
         (
             {"lines": [{"match": {"line": 1}, "stauts": 500}]},
-            "<admin>:1: lines[0].stauts: unknown key (expected one of: count_as, ",
+            "<admin>:1: unknown_key [lines[0].stauts]: unknown key (expected one of: count_as, ",
         ),
-        ({"http": [{"status": "many"}]}, "<admin>:1: http[0].status: Input should be a valid integer"),
-        ({"http": [{"match": {"path": "/v1/[x"}, "status": 500}]}, "<admin>:1: http[0].match.path: invalid glob"),
+        ({"http": [{"status": "many"}]}, "<admin>:1: invalid_value [http[0].status]: Input should be a valid integer"),
+        (
+            {"http": [{"match": {"path": "/v1/[x"}, "status": 500}]},
+            "<admin>:1: invalid_value [http[0].match.path]: invalid glob",
+        ),
         ({"lines": [{"match": {"custom_id_regex": "a{2"}, "status": 500}]}, None),
         ({"lines": [{"match": {"custom_id_regex": "("}, "status": 500}]}, "invalid regular expression '('"),
-        ({"lines": [{"extra_seconds": -1}]}, "<admin>:1: lines[0].extra_seconds: Input should be greater than"),
-        ({"batch": {"cancel_delay_seconds": -3}}, "<admin>:1: batch.cancel_delay_seconds: Input should be"),
+        (
+            {"lines": [{"extra_seconds": -1}]},
+            "<admin>:1: invalid_value [lines[0].extra_seconds]: Input should be greater than",
+        ),
+        (
+            {"batch": {"cancel_delay_seconds": -3}},
+            "<admin>:1: invalid_value [batch.cancel_delay_seconds]: Input should be",
+        ),
     ],
 )
 def test_json_documents_are_checked_too(batch_emulator, document, expected):

@@ -39,7 +39,7 @@ REQUIRED = {
     "empty_string_file_ids",
     "shuffled_output",
 }
-PROBLEM = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<path>[\w.\[\]<>]+): (?P<message>.+)$")
+PROBLEM = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<code>[a-z_]+) \[(?P<path>[\w.\[\]<>]+)\]: (?P<message>.+)$")
 
 
 def write(tmp_path: Path, text: str, name: str = "case.yaml") -> Path:
@@ -200,7 +200,7 @@ def test_check_files_reports_unreadable_files_and_good_files_give_nothing(tmp_pa
     missing = tmp_path / "missing.yaml"
     assert check_files([good]) == []
     (problem,) = check_files([good, missing])
-    assert problem.startswith(f"{missing}:1: <file>: cannot read")
+    assert problem.startswith(f"{missing}:1: unreadable_file [<file>]: cannot read")
 
 
 def test_scenario_error_is_a_400_about_the_scenario_parameter() -> None:
@@ -210,7 +210,8 @@ def test_scenario_error_is_a_400_about_the_scenario_parameter() -> None:
     assert isinstance(error, InvalidRequest)
     assert (error.status, error.param) == (400, "scenario")
     assert error.problems == [
-        "<admin>: lines[0].match.line: Input should be a valid integer, unable to parse string as an integer (got 'x')"
+        "<admin>: invalid_value [lines[0].match.line]: Input should be a valid integer, "
+        "unable to parse string as an integer (got 'x')"
     ]
     assert error.body()["error"]["message"] == error.problems[0]
 
@@ -299,3 +300,14 @@ def test_registry_engines_are_kept_per_name_and_reset_together() -> None:
     assert again is not None and again.status == 429
     with pytest.raises(ScenarioError):
         registry.engine("nope")
+
+
+def test_a_misspelled_value_lists_the_allowed_values_and_never_an_internal_class_name(tmp_path: Path) -> None:
+    text = "name: x\nhttp:\n  - sequence: [429, pas]\nlines:\n  - match: 'every line'\n    status: 500\n"
+    step, match = problems_of(tmp_path, text)
+    assert (step.group("line"), step.group("code"), step.group("path")) == ("3", "invalid_value", "http[0].sequence[1]")
+    assert "'pass'" in step.group("message") and "400 to 599" in step.group("message") and "'pas'" in step.group(0)
+    assert match.group("path") == "lines[0].match" and "custom_id" in match.group("message")
+    for problem in (step, match):
+        assert "instance of" not in problem.group(0) and "Step" not in problem.group(0)
+        assert "Match" not in problem.group(0)
