@@ -37,6 +37,15 @@ def _moved(backend: Backend, transitions: int) -> dict[str, Any]:
     return {**backend.clock_state(), "transitions": transitions}
 
 
+def known_keys(body: Mapping[str, Any], allowed: tuple[str, ...]) -> Mapping[str, Any]:
+    """`body` itself; a key outside `allowed` is a 400 naming it, so a misspelled setting never passes silently."""
+    unknown = [key for key in body if key not in allowed]
+    if unknown:
+        message = f"Unrecognized request argument supplied: {unknown[0]} (expected {', '.join(allowed)})."
+        raise InvalidRequest(message, param=unknown[0], code="unknown_parameter")
+    return body
+
+
 def _listing(data: Any) -> dict[str, Any]:
     return {"object": "list", "data": data}
 
@@ -55,6 +64,7 @@ def clock(backend: Backend) -> dict[str, Any]:
 
 def advance_seconds(body: Mapping[str, Any]) -> float:
     """The total of `seconds`, `minutes`, `hours` and `days` in a body; never negative."""
+    known_keys(body, tuple(unit for unit, _ in ADVANCE_UNITS))
     total = 0.0
     for key, factor in ADVANCE_UNITS:
         value = body.get(key)
@@ -78,7 +88,7 @@ def advance(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _clock_target(backend: Backend, body: Mapping[str, Any]) -> float:
-    if "now" not in body:
+    if "now" not in known_keys(body, ("now",)):
         raise missing_parameter("now")
     try:
         target = parse_time(body["now"])
@@ -94,7 +104,7 @@ def set_clock(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _idle_limit(body: Mapping[str, Any]) -> float:
-    limit = body.get("max_seconds", DEFAULT_IDLE_LIMIT)
+    limit = known_keys(body, ("max_seconds",)).get("max_seconds", DEFAULT_IDLE_LIMIT)
     if not _number(limit) or limit < 0:
         raise InvalidRequest("'max_seconds' must be a non-negative number.", param="max_seconds")
     return float(limit)
@@ -150,7 +160,7 @@ async def run_until_idle_async(backend: Backend, body: Mapping[str, Any]) -> dic
 
 def reset(backend: Backend, body: Mapping[str, Any]) -> dict[str, Any]:
     """Wipe everything; `start_time`, `seed` and `clock` restart with other values for this run only."""
-    seed = body.get("seed")
+    seed = known_keys(body, ("seed", "start_time", "clock")).get("seed")
     mode = body.get("clock")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InvalidRequest("'seed' must be an integer.", param="seed")

@@ -104,3 +104,31 @@ def test_the_handle_refuses_an_out_of_range_advance(batch_emulator):
     with pytest.raises(AdminError):
         batch_emulator.advance(days=10**9)
     assert batch_emulator.clock()["iso"].startswith("2026-")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "key"),
+    [
+        ("PUT", "/_emulator/webhooks", {"url": "http://127.0.0.1:9/hook"}, "url"),
+        ("POST", "/_emulator/clock/advance", {"second": 5}, "second"),
+        ("POST", "/_emulator/clock/set", {"now": 1_767_225_700, "mode": "real"}, "mode"),
+        ("POST", "/_emulator/clock/run-until-idle", {"max_second": 5}, "max_second"),
+        ("POST", "/_emulator/reset", {"seeds": 3}, "seeds"),
+    ],
+)
+def test_an_admin_body_with_an_unknown_key_is_a_400_naming_the_key_and_changes_nothing(
+    batch_emulator, method, path, body, key
+):
+    import json
+    import urllib.error
+    import urllib.request
+
+    before = (batch_emulator.clock(), batch_emulator._remote.admin("GET", "/webhooks")["endpoints"])
+    request = urllib.request.Request(batch_emulator.url + path, data=json.dumps(body).encode(), method=method)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert info.value.code == 400
+    error = json.loads(info.value.read())["error"]
+    assert (error["param"], error["code"]) == (key, "unknown_parameter")
+    assert f"Unrecognized request argument supplied: {key}" in error["message"]
+    assert (batch_emulator.clock(), batch_emulator._remote.admin("GET", "/webhooks")["endpoints"]) == before

@@ -9,6 +9,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from emulator.admin import known_keys
 from emulator.backend import Backend
 from emulator.config import ADMIN_PREFIX
 from emulator.engine.errors import InvalidRequest
@@ -72,6 +73,7 @@ async def put_webhooks(request: web.Request) -> web.Response:
     body = await admin_json(request)
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
+    known_keys(body, ("endpoints", "secret"))
     endpoints = body.get("endpoints")
     if endpoints is not None and (
         not isinstance(endpoints, list) or not all(isinstance(url, str) and url for url in endpoints)
