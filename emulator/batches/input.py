@@ -87,6 +87,7 @@ __all__ = [
     "RequestLine",
     "ValidationReport",
     "ValidationRun",
+    "first_url",
     "iter_request_lines",
     "validate_batch_input",
 ]
@@ -324,6 +325,22 @@ def _file_errors(scan: _Scan, endpoint: str, limits: Limits) -> list[LineError]:
         )
         errors.append(LineError("too_many_embedding_inputs", message, None, None))
     return errors
+
+
+def first_url(path: Path) -> tuple[str, int] | None:
+    """The `url` of the first non-blank line and its line number (the endpoint a batch of the file is for), or
+    None when that line is not a JSON object with a string `url`."""
+    with path.open("rb") as stream:
+        for line, raw in enumerate(stream, start=1):
+            if raw.isspace():
+                continue
+            try:
+                request = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return None
+            url = request.get("url") if isinstance(request, dict) else None
+            return (url, line) if isinstance(url, str) else None
+    return None
 
 
 def _first_model(path: Path) -> str | None:

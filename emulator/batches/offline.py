@@ -8,17 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
 from emulator.backend import Backend
 from emulator.batches.endpoints import BATCH_ENDPOINTS
-from emulator.batches.input import LineError
+from emulator.batches.input import LineError, first_url
 from emulator.config import EmulatorConfig, Limits, Timing
 from emulator.engine.params import one_of
 from emulator.engine.storage import COPY_CHUNK
 
 OFFLINE_RATE = 10_000.0
 PROGRESS_STEP_LINES = 5_000
+DEFAULT_ENDPOINT = "/v1/chat/completions"
 
 
 @dataclass
@@ -27,21 +26,6 @@ class OfflineSummary:
     completed: int = 0
     failed: int = 0
     errors: list[LineError] = field(default_factory=list)
-
-
-def _first_url(path: Path) -> str:
-    with open(path, "rb") as handle:
-        for raw in handle:
-            if raw.strip():
-                try:
-                    line = orjson.loads(raw)
-                except orjson.JSONDecodeError:
-                    break
-                url = line.get("url") if isinstance(line, dict) else None
-                if isinstance(url, str):
-                    return url
-                break
-    return "/v1/chat/completions"
 
 
 def run_offline(
@@ -78,7 +62,7 @@ def run_offline(
             while chunk := source.read(COPY_CHUNK):
                 pending.write(chunk)
         file = backend.files.finish(pending)
-        target = one_of(endpoint or _first_url(path), "endpoint", BATCH_ENDPOINTS)
+        target = one_of(endpoint or _default_endpoint(path), "endpoint", BATCH_ENDPOINTS)
         batch = backend.batches.create(input_file_id=file["id"], endpoint=target, owner=None)
         backend.advance(0)
         if on_progress is not None:
@@ -99,6 +83,11 @@ def run_offline(
         return summary
     finally:
         backend.close()
+
+
+def _default_endpoint(path: Path) -> str:
+    found = first_url(path)
+    return found[0] if found is not None else DEFAULT_ENDPOINT
 
 
 def _copy_out(backend: Backend, file_id: str | None, target: Path) -> None:

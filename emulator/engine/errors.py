@@ -187,3 +187,10 @@ def int_in_range(value: Any, param: str, low: int | None, high: int | None) -> i
             code="integer_above_max_value",
         )
     return number
+
+
+def format_problem(source: object, line: int | None, code: str, param: str | None, message: str) -> str:
+    """A problem found in a file, in the one format every file check prints: `SOURCE:LINE: code [param]: message`
+    (`SOURCE: code: message` without a line or a param)."""
+    where = f"{source}:{line}:" if line is not None else f"{source}:"
+    return f"{where} {code}{f' [{param}]' if param else ''}: {message}"

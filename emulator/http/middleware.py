@@ -23,6 +23,7 @@ from emulator.config import ADMIN_PREFIX
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
 from emulator.engine.budget import work_slice
 from emulator.engine.errors import INVALID_REQUEST, MSG_INVALID_URL, EmulatorError, NotFound, ServerError
+from emulator.http.access_log import log_request
 from emulator.http.admin_auth import check_admin_token
 from emulator.http.body import UNREADABLE_BODY_ERRORS, unreadable
 from emulator.http.dialects.mounts import dialect_of
@@ -159,4 +160,5 @@ async def emulator_middleware(request: web.Request, handler: Handler) -> web.Str
     if not response.prepared:
         for name, value in provider_headers(request).items():
             response.headers.setdefault(name, value)
+    log_request(request.method, request.path, response.status, request[STARTED], _api_key(request))
     return response

@@ -24,7 +24,7 @@ from pydantic_core import ErrorDetails
 
 import emulator
 from emulator.config import Timing
-from emulator.engine.errors import InvalidRequest
+from emulator.engine.errors import InvalidRequest, format_problem
 from emulator.engine.nesting import nesting_exceeds
 from emulator.scenario import SCENARIO_SUFFIXES
 from emulator.scenario.engine import ScenarioEngine
@@ -37,12 +37,6 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*")
 DEFAULT_GUARD = YamlGuard()
 _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
-
-
-def format_problem(source: str, line: int | None, code: str, path: str, message: str) -> str:
-    """One problem in the command line's file-check format."""
-    where = f"{source}:{line}:" if line is not None else f"{source}:"
-    return f"{where} {code} [{path}]: {message}"
 
 
 class ScenarioError(InvalidRequest):

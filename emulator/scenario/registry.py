@@ -4,7 +4,7 @@ This module is the public face; the work is split by job:
 
 - `schema`: the pydantic document model (`Scenario` and its rules), with the glob, regex and line-range
   helpers of `patterns`;
-- `loader`: parsing with `FILE:LINE: field.path: message` errors, the `ScenarioRegistry` of bundled and user
+- `loader`: parsing with `FILE:LINE: code [field.path]: message` errors, the `ScenarioRegistry` of bundled and user
   scenarios, and the command-line helpers `check_files` and `json_schema`;
 - `engine`: the `ScenarioEngine` the services consult (`http_fault`, `batch_plan`, `line_effect`,
   `webhook_effect`, `video_effect`), matching with the compiled rules of `matchers` and answering with the

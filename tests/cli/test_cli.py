@@ -65,13 +65,14 @@ def test_validate_prints_every_problem_with_file_line_code_and_param():
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines == [
-        f"{path}:line 2: invalid_json_line: This line is not parseable as valid JSON.",
-        f"{path}:line 4: missing_required_parameter [custom_id]: Missing required parameter: 'custom_id'.",
-        f"{path}:line 5: streaming_unsupported [body.stream]: Chat Completions: Streaming is not supported in the "
+        f"{path}:2: invalid_json_line: This line is not parseable as valid JSON. (JSON decoder: invalid literal, "
+        "expected 'true' at column 1)",
+        f"{path}:4: missing_required_parameter [custom_id]: Missing required parameter: 'custom_id'.",
+        f"{path}:5: streaming_unsupported [body.stream]: Chat Completions: Streaming is not supported in the "
         "Batch API.",
-        f"{path}:line 7: invalid_url [url]: The URL provided for this request does not match the batch endpoint.",
+        f"{path}:7: invalid_url [url]: The URL provided for this request does not match the batch endpoint.",
     ]
-    assert "4 error(s) in 8 request line(s)" in result.stderr
+    assert "4 error(s) on 4 line(s); 8 request line(s) read; endpoint /v1/chat/completions" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_validate_file_level_errors_say_file():
     result = invoke("validate", path)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{path}:file: empty_file: The batch input file is empty. Please provide a file with at least one request."
+        f"{path}: empty_file: The batch input file is empty. Please provide a file with at least one request."
     ]
 
 
@@ -211,10 +212,13 @@ def test_run_on_an_invalid_file_exits_1_with_the_validation_errors(tmp_path):
     result = invoke("run", path, "-o", out, "--no-progress")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{path}:line 2: invalid_json_line: This line is not parseable as valid JSON.",
-        f"{path}:line 4: missing_required_parameter: Missing required parameter: 'custom_id'.",
-        f"{path}:line 5: streaming_unsupported: Chat Completions: Streaming is not supported in the Batch API.",
-        f"{path}:line 7: invalid_url: The URL provided for this request does not match the batch endpoint.",
+        f"{path}:2: invalid_json_line: This line is not parseable as valid JSON. (JSON decoder: invalid literal, "
+        "expected 'true' at column 1)",
+        f"{path}:4: missing_required_parameter [custom_id]: Missing required parameter: 'custom_id'.",
+        f"{path}:5: streaming_unsupported [body.stream]: Chat Completions: Streaming is not supported in the "
+        "Batch API.",
+        f"{path}:7: invalid_url [url]: The URL provided for this request does not match the batch endpoint.",
+        "4 error(s) on 4 line(s)",
     ]
     assert not out.exists()
 
@@ -280,16 +284,17 @@ def test_validate_an_unknown_endpoint_is_a_usage_error():
     assert result.stdout == ""
 
 
-def test_run_with_an_unknown_scenario_exits_1_with_a_message(tmp_path, mixed_input):
+def test_run_with_an_unknown_scenario_is_a_usage_error_naming_the_bundled_ones(tmp_path, mixed_input):
     result = invoke("run", mixed_input, "-o", tmp_path / "o.jsonl", "--scenario", "no_such_scenario")
-    assert result.exit_code == 1
-    assert "Error: unknown scenario 'no_such_scenario'" in result.stderr
+    assert result.exit_code == 2
+    assert "'no_such_scenario' is neither a file nor a bundled scenario" in result.stderr
+    assert "partial_line_failures" in result.stderr
     assert "Traceback" not in result.output
 
 
-def test_run_on_a_file_whose_url_is_not_a_batch_endpoint_exits_1(tmp_path):
+def test_run_on_a_file_whose_url_is_not_a_batch_endpoint_is_a_usage_error(tmp_path):
     path = tmp_path / "bogus.jsonl"
     path.write_bytes(jsonl([{**chat_line("a"), "url": "/v1/bogus"}]))
     result = invoke("run", path, "-o", tmp_path / "o.jsonl", "--no-progress")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: Invalid value: '/v1/bogus'. Supported values are: ")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}:1: url '/v1/bogus' is not a batch endpoint; pass --endpoint")
