@@ -91,7 +91,7 @@ def validate(
         echo_errors(path, report.errors)
     if report.errors:
         click.echo(
-            f"{summary(report.errors, report.total_requests, MAX_REPORTED)}; endpoint {chosen} ({how})", err=True
+            f"{summary(report.errors, report.total_requests, MAX_REPORTED)}; endpoint {chosen}{how}", err=True
         )
         sys.exit(1)
     click.echo(f"ok: {report.total_requests} request line(s), model {report.model}, endpoint {chosen}{how}")
