@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import urllib.request
 
 from click.testing import CliRunner
 
 from emulator.cli import main
-from tests.support.serve_process import wait_for_url
+from tests.support.serve_process import launch, wait_for_url
 
 
 def invoke(*args: object):
@@ -33,11 +31,7 @@ def write_lines(path, lines: list) -> None:
 
 
 def test_serve_takes_a_bundled_scenario_by_name():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--scenario", "partial_line_failures"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = launch("--port", "0", "--scenario", "partial_line_failures")
     url = wait_for_url(process)
     try:
         with urllib.request.urlopen(url + "/_emulator/scenarios", timeout=10) as answer:

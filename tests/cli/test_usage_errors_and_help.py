@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from emulator.cli import main
 from emulator.dialects.registry import DIALECTS
-from tests.support.serve_process import wait_for_url
+from tests.support.serve_process import launch, wait_for_url
 
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -104,11 +104,7 @@ def test_every_command_shows_an_example_and_its_defaults():
 
 
 def test_the_banner_lists_every_dialect_and_the_root_mount():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--dialect", "anthropic"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = launch("--port", "0", "--dialect", "anthropic")
     url = wait_for_url(process)
     try:
         assert process.stdout is not None
@@ -124,11 +120,7 @@ def test_the_banner_lists_every_dialect_and_the_root_mount():
 
 
 def serve_and_call(*args: str) -> str:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = launch("--port", "0", *args)
     url = wait_for_url(process)
     try:
         client = openai.OpenAI(base_url=url + "/v1", api_key="sk-secret-key-123456", max_retries=0)
