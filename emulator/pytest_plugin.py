@@ -12,22 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emulator.config import EmulatorConfig
-from emulator.contract.report import failure_text, format_violations
-from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
-from emulator.testing.handle import (
-    DEFAULT_API_KEY,
-    DEFAULT_MANUAL_START,
-    AdminError,
-    EmulatorConnection,
-    EmulatorHandle,
-    ScenarioSpec,
-    format_handler_errors,
-)
+from emulator.engine.clock import CLOCK_MODES, DEFAULT_MANUAL_START, ClockError, parse_time
+
+if TYPE_CHECKING:  # the server, the handle, pydantic and the SDK load only when a test uses the fixture
+    from emulator.config import EmulatorConfig
+    from emulator.testing.handle import EmulatorConnection, EmulatorHandle, ScenarioSpec
 
 MARKER = "batch_emulator"
 MARKER_OPTIONS = ("scenario", "start_time", "seed", "clock", "contract")
@@ -35,7 +28,7 @@ URL_ENV = "BATCH_EMULATOR_URL"
 ADMIN_TOKEN_ENV = "BATCH_EMULATOR_ADMIN_TOKEN"  # the admin token of the server given by URL
 SECTION = "batch-emulator server traceback"
 
-HANDLE_KEY = pytest.StashKey[EmulatorHandle]()
+HANDLE_KEY = pytest.StashKey["EmulatorHandle"]()
 FAILURE_KEY = pytest.StashKey[str]()
 
 
@@ -157,6 +150,8 @@ def settings_for(request: pytest.FixtureRequest) -> EmulatorSettings:
 def batch_emulator_config() -> EmulatorConfig:
     """The configuration of the session's server; override it in a conftest.py to change timing, limits,
     models or API keys (the first API key is the one the handle's clients send)."""
+    from emulator.config import EmulatorConfig
+
     return EmulatorConfig(port=0, clock="manual")
 
 
@@ -165,12 +160,14 @@ def batch_emulator_server(
     pytestconfig: pytest.Config, batch_emulator_config: EmulatorConfig
 ) -> Iterator[EmulatorConnection]:
     """The session's emulator: started once per session (per xdist worker), or the server given by URL."""
+    from emulator.server import ThreadedEmulator
+    from emulator.testing.handle import EmulatorConnection
+    from emulator.testing.in_process import InProcessConnection
+
     url = _given_url(pytestconfig)
     if url:
         yield EmulatorConnection(url, os.environ.get(ADMIN_TOKEN_ENV) or None)
         return
-    from emulator.server import ThreadedEmulator
-    from emulator.testing.in_process import InProcessConnection
 
     server = ThreadedEmulator(batch_emulator_config).start()
     try:
@@ -184,6 +181,8 @@ def batch_emulator(
     request: pytest.FixtureRequest, batch_emulator_server: EmulatorConnection, batch_emulator_config: EmulatorConfig
 ) -> Iterator[EmulatorHandle]:
     """The emulator, reset for this test and set up from its marker; a server-side crash fails the test."""
+    from emulator.testing.handle import DEFAULT_API_KEY, AdminError, EmulatorHandle
+
     try:
         settings = settings_for(request)
     except SettingsError as exc:
@@ -229,6 +228,8 @@ def batch_emulator_env(batch_emulator_openai_env: EmulatorHandle) -> EmulatorHan
 
 
 def _failure_text(errors: list[dict[str, Any]]) -> str:
+    from emulator.testing.handle import format_handler_errors
+
     count = f"{len(errors)} request(s)" if len(errors) > 1 else "a request"
     return f"the batch emulator failed while handling {count}:\n\n{format_handler_errors(errors)}"
 
@@ -237,6 +238,10 @@ def _fail_for_server_findings(handle: EmulatorHandle) -> None:
     """Fail the test when the server crashed on one of its requests or recorded a contract violation."""
     errors = handle.take_handler_errors()
     violations = handle.take_contract_violations()
+    if not errors and not violations:
+        return
+    from emulator.contract.report import failure_text
+
     texts = ([_failure_text(errors)] if errors else []) + ([failure_text(violations)] if violations else [])
     if texts:
         pytest.fail("\n\n".join(texts), pytrace=False)
@@ -259,6 +264,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         except Exception:
             violations = []
         if errors or violations:
+            from emulator.contract.report import format_violations
+            from emulator.testing.handle import format_handler_errors
+
             item.stash[FAILURE_KEY] = "\n\n".join(
                 text for text in (format_handler_errors(errors), format_violations(violations)) if text
             )

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal, Protocol, get_args
 
+DEFAULT_MANUAL_START = "2026-01-01T00:00:00Z"  # where a test's manual clock starts unless told otherwise
+
 ClockMode = Literal["manual", "real"]
 CLOCK_MODES: tuple[ClockMode, ...] = get_args(ClockMode)
 

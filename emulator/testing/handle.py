@@ -13,6 +13,7 @@ import functools
 import ssl
 from typing import TYPE_CHECKING, Any
 
+from emulator.engine.clock import DEFAULT_MANUAL_START
 from emulator.testing.connection import AdminError, EmulatorConnection, ScenarioSpec
 from emulator.testing.contract import ContractViolations
 from emulator.testing.request_log import RequestLog
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 DEFAULT_API_KEY = "sk-batch-emulator-test"
-DEFAULT_MANUAL_START = "2026-01-01T00:00:00Z"
 
 
 def __getattr__(name: str) -> Any:
