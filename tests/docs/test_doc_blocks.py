@@ -77,7 +77,11 @@ def check_serve_block(block: Block, workdir: Path) -> None:
         port = probe.getsockname()[1]
     env = {**environment(None), "BATCH_EMULATOR_SERVE_PORT": str(port)}
     process = subprocess.Popen(
-        ["bash", "-c", "exec " + block.code.strip()], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        ["bash", "-c", "exec " + block.code.strip()],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + SERVE_TIMEOUT
