@@ -39,7 +39,7 @@ from tests.docs.blocks import ROOT, Block, blocks_of, pages
 PAGES = pages()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
 TIMEOUT = 180
-SERVE_TIMEOUT = 30
+SERVE_TIMEOUT = 60
 
 
 def environment(server: ThreadedEmulator | None) -> dict[str, str]:
