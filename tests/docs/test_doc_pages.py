@@ -11,7 +11,7 @@ import click
 import pytest
 
 from emulator.cli import main
-from emulator.scenario import ScenarioRegistry
+from emulator.scenario.registry import ScenarioRegistry
 from tests.docs.blocks import ROOT, blocks_of, pages
 
 README = ROOT / "README.md"
