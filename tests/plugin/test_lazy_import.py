@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("pydantic", "aiohttp", "openai", "orjson", "emulator.config", "emulator.handle", "emulator.server")
+HEAVY = ("pydantic", "aiohttp", "openai", "orjson", "emulator.config", "emulator.testing.handle", "emulator.server")
 
 CONFTEST = '''
 import sys
@@ -43,4 +43,4 @@ def test_a_run_without_the_fixture_imports_nothing_heavy(tmp_path):
 def test_the_fixture_still_loads_everything_it_needs(tmp_path):
     code = "def test_uses_it(batch_emulator):\n    assert batch_emulator.openai().files.list().data == []\n"
     loaded = modules_after_run(tmp_path, code)
-    assert {"emulator.server", "emulator.handle", "openai"} <= loaded
+    assert {"emulator.server", "emulator.testing.handle", "openai"} <= loaded
