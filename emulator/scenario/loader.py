@@ -22,7 +22,6 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-import emulator
 from emulator.config import Timing
 from emulator.engine.errors import InvalidRequest, format_problem
 from emulator.engine.nesting import nesting_exceeds
@@ -264,7 +263,7 @@ def _find_model(annotation: Any) -> type[BaseModel] | None:
 
 def bundled_directory() -> Path | None:
     """Where the bundled scenario files are: `emulator/bundled_scenarios/` (package data in a wheel)."""
-    candidate = Path(emulator.__file__).resolve().parent / "bundled_scenarios"
+    candidate = Path(__file__).resolve().parents[1] / "bundled_scenarios"  # emulator/bundled_scenarios
     return candidate if candidate.is_dir() else None
 
 
