@@ -256,10 +256,10 @@ async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     click.echo(f"batch-emulator serving on {server.url}/v1 (admin API at {server.url}/_emulator)")
-    for title, url in base_urls(server.url, config.dialect):
-        click.echo(f"  {title + ':':<34}{url}")
     dashboard = f"{server.url}/_emulator/ui"
     click.echo(f"dashboard: {dashboard}" + (" (add ?token=ADMIN_TOKEN)" if config.admin_token else ""))
+    for title, url in base_urls(server.url, config.dialect):
+        click.echo(f"  {title + ':':<34}{url}")
     sys.stdout.flush()
     if open_dashboard:
         token = f"?{urlencode({'token': config.admin_token})}" if config.admin_token else ""

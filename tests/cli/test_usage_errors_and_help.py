@@ -108,7 +108,7 @@ def test_the_banner_lists_every_dialect_and_the_root_mount():
     url = wait_for_url(process)
     try:
         assert process.stdout is not None
-        banner = [process.stdout.readline().decode() for _ in range(len(DIALECTS) + 2)]
+        banner = [process.stdout.readline().decode() for _ in range(len(DIALECTS) + 3)]  # + dashboard
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=15)
