@@ -11,6 +11,9 @@
 - ```yaml: a scenario document, checked with `batch-emulator scenario check`.
 - ```json and ```toml: must parse. ```text: an output sample, not run.
 - A fence with any other language, or none, fails the page.
+
+Blocks run in a fresh directory per page, where `benchmarks/` and `fixtures/` point at the repository's own, so
+a page can name them as seen from the repository root.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ PAGES = pages()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
 TIMEOUT = 180
 SERVE_TIMEOUT = 60
+REPOSITORY_FOLDERS = ("benchmarks", "fixtures")
 
 
 def environment(server: ThreadedEmulator | None) -> dict[str, str]:
@@ -112,6 +116,8 @@ def check_scenario(block: Block, workdir: Path) -> None:
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
 def test_every_block_of_the_page_runs_as_written(page: Path, tmp_path: Path) -> None:
     blocks = blocks_of(page)
+    for folder in REPOSITORY_FOLDERS:  # pages may name the repository's files as seen from its root
+        (tmp_path / folder).symlink_to(ROOT / folder, target_is_directory=True)
     unknown = [f"{b.where}: ```{b.language or '(no language)'}" for b in blocks if b.kind == "unknown"]
     assert unknown == [], "fences the harness cannot run (use python, bash, yaml, json, toml or text)"
     if any(b.kind == "pytest" for b in blocks):
