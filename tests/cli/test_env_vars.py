@@ -50,12 +50,14 @@ def sample(option: click.Option, tmp_path: Path) -> str:
         "--data-dir": str(tmp_path / "data"),
         "--output": str(tmp_path / "out.jsonl"),
         "--errors": str(tmp_path / "errors.jsonl"),
+        "--json": str(tmp_path / "report.json"),
+        "--openapi": str(tmp_path / "input.jsonl"),  # an existing file; only the option's parsing is checked
     }
     longest = max(option.opts, key=len)
-    if longest in special:
-        return special[longest]
     if option.is_flag:
         return "true"
+    if longest in special:
+        return special[longest]
     if isinstance(option.type, click.Choice):
         return str(option.type.choices[-1])
     if isinstance(option.type, click.types.IntParamType):
@@ -83,6 +85,8 @@ def test_each_option_reads_its_environment_variable_named_after_the_option(path,
     monkeypatch.setenv(expected, sample(option, tmp_path))
     if path == ("run",) and option.name != "output":
         monkeypatch.setenv("BATCH_EMULATOR_RUN_OUTPUT", str(tmp_path / "out.jsonl"))
+    if path == ("conformance",) and option.name != "base_url":
+        monkeypatch.setenv("BATCH_EMULATOR_CONFORMANCE_BASE_URL", "http://127.0.0.1:9/v1")
     with command.make_context(path[-1], positional) as ctx:
         assert ctx.get_parameter_source(option.name) == ParameterSource.ENVIRONMENT
         assert ctx.params[option.name] not in (None, ())
