@@ -246,7 +246,7 @@ class LineRunner:
         seed = self.seed
         respond = self.model.respond
         engine = self.engine
-        line_effect = engine.line_effect if engine is not None else None
+        line_effect = engine.line_effect if engine is not None and engine.scenario.lines else None
         pending: list[bytes] = []
         pending_bytes = 0
         done = 0

@@ -67,7 +67,7 @@ def text_format_of(response_format: Any) -> str | Mapping[str, Any]:
 def last_user_text(messages: list[Any]) -> tuple[str, bool]:
     """The text of the last user message, and whether the conversation ends with a tool result."""
     last = messages[-1] if messages else None
-    after_tool = isinstance(last, Mapping) and last.get("role") in ("tool", "function")
+    after_tool = (type(last) is dict or isinstance(last, Mapping)) and last.get("role") in ("tool", "function")
     for message in reversed(messages):
         if (type(message) is dict or isinstance(message, Mapping)) and message.get("role") == "user":
             return content_text(message.get("content")), after_tool

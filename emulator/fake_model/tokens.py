@@ -35,6 +35,11 @@ def count_tokens(text: str) -> int:
     return total
 
 
+# The messages of a batch's lines repeat (a system prompt, few-shot turns): short ones are counted once.
+SHORT_TEXT = 512
+_short_tokens = lru_cache(maxsize=1024)(count_tokens)
+
+
 def token_pieces(text: str) -> list[str]:
     """Cut `text` into the tokens `count_tokens` counts; joined back they give `text` (trailing blanks dropped)."""
     return _PIECE_RE.findall(text)
@@ -111,7 +116,9 @@ def count_message_tokens(messages: Iterable[Any]) -> int:
         if type(message) is not dict and not isinstance(message, Mapping):
             continue
         content = message.get("content")
-        total += MESSAGE_OVERHEAD + count_tokens(content if type(content) is str else content_text(content))
+        if type(content) is not str:
+            content = content_text(content)
+        total += MESSAGE_OVERHEAD + (_short_tokens(content) if len(content) <= SHORT_TEXT else count_tokens(content))
         if message.get("name"):
             total += 1
         tool_calls = message.get("tool_calls")
