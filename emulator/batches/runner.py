@@ -12,6 +12,7 @@ there, so the lines and their bytes are the same however the work was cut.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from emulator.batches.input import RequestLine, iter_request_lines
 from emulator.batches.line_workers import BlockJob, LinePool, model_settings
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
 from emulator.batches.result_lines import result_line
+from emulator.engine.blobs import raise_if_full
 from emulator.engine.budget import CHECK_EVERY, spent
+from emulator.engine.errors import InsufficientStorage
 from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
 from emulator.scenario.registry import LineEffect, ScenarioEngine
 
@@ -126,20 +129,38 @@ class WorkFiles:
         self._err: IO[bytes] | None = None
 
     def write(self, target: str, data: bytes) -> None:
-        if target == "output":
-            if self._out is None:
-                self._out = open(self.out_path, "ab")  # noqa: SIM115 - closed in close()
-            self._out.write(data)
-        elif target == "error":
-            if self._err is None:
-                self._err = open(self.err_path, "ab")  # noqa: SIM115 - closed in close()
-            self._err.write(data)
+        try:
+            if target == "output":
+                if self._out is None:
+                    self._out = open(self.out_path, "ab")  # noqa: SIM115 - closed in close()
+                self._out.write(data)
+            elif target == "error":
+                if self._err is None:
+                    self._err = open(self.err_path, "ab")  # noqa: SIM115 - closed in close()
+                self._err.write(data)
+        except OSError as exc:
+            raise_if_full(exc)
+            raise
 
     def close(self) -> None:
-        for handle in (self._out, self._err):
-            if handle is not None:
-                handle.close()
-        self._out = self._err = None
+        """Flush and close; a full disk raises `InsufficientStorage` (call `discard` then)."""
+        handles, self._out, self._err = (self._out, self._err), None, None
+        try:
+            for handle in handles:
+                if handle is not None:
+                    handle.close()
+        except OSError as exc:
+            for handle in handles:
+                if handle is not None:
+                    with contextlib.suppress(OSError):
+                        handle.close()
+            raise_if_full(exc)
+            raise
+
+    def discard(self) -> None:
+        """Close without caring whether buffered bytes reach the disk (the caller truncates to what is saved)."""
+        with contextlib.suppress(OSError, InsufficientStorage):
+            self.close()
 
 
 def truncate_to(path: Path, size: int) -> None:
