@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -49,19 +49,6 @@ class FinishedBytes(Protocol):
     def size(self) -> int: ...
 
     def commit(self, blob_id: str) -> None: ...
-
-
-class ExistingFile:
-    """A complete file elsewhere on the same disk, moved into place (renamed) on commit."""
-
-    def __init__(self, path: Path, target: Callable[[str], Path]) -> None:
-        self.path = path
-        self._target = target
-        self.size = path.stat().st_size
-
-    def commit(self, blob_id: str) -> None:
-        os.replace(self.path, self._target(blob_id))
-        reached("blob:commit")
 
 
 class BlobWriter:

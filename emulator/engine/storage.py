@@ -26,7 +26,7 @@ from typing import IO, Any, Literal, Protocol
 
 import orjson
 
-from emulator.engine.blobs import COPY_CHUNK, BlobStore, BlobWriter, ExistingFile, FinishedBytes, raise_if_full
+from emulator.engine.blobs import COPY_CHUNK, BlobStore, BlobWriter, FinishedBytes, raise_if_full
 from emulator.engine.crash import reached
 
 UPSERT = (
@@ -241,7 +241,6 @@ __all__ = [
     "BlobStore",
     "BlobWriter",
     "DataDirInUse",
-    "ExistingFile",
     "FinishedBytes",
     "MemoryStore",
     "SqliteStore",
