@@ -14,7 +14,11 @@ from tests.support.serve_process import DEFAULT_START, kill_hard, launch, start_
 
 def _second_server(data_dir: Path) -> subprocess.CompletedProcess[bytes]:
     process = launch("--port", "0", "--clock", "manual", "--start-time", DEFAULT_START, "--data-dir", str(data_dir))
-    output, _ = process.communicate(timeout=60)
+    try:
+        output, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        kill_hard(process)
+        raise AssertionError("a second server on the same data dir started serving") from None
     return subprocess.CompletedProcess(process.args, process.returncode, output)
 
 
