@@ -36,7 +36,8 @@ from emulator.batches.input import ValidationRun, iter_request_lines
 from emulator.batches.line_workers import LinePool
 from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming
 from emulator.batches.results import ResultPublisher, work_files
-from emulator.batches.runner import LineRunner, WorkFiles, slot_end, truncate_to
+from emulator.batches.runner import LineRunner, slot_end
+from emulator.batches.work_files import WorkFiles, truncate_to
 from emulator.config import Limits
 from emulator.engine.budget import work_slice
 from emulator.engine.errors import InsufficientStorage
@@ -287,9 +288,7 @@ class BatchLifecycle:
 
     def _runner(self, record: BatchRecord, work: WorkFiles) -> LineRunner:
         engine = self.scenarios.engine_for(record["scenario"])
-        return LineRunner(
-            record, self._input_path(record), work, self.model, engine, self.model.seed, self.line_pool
-        )
+        return LineRunner(record, self._input_path(record), work, self.model, engine, self.model.seed, self.line_pool)
 
     def catch_up(self, record: BatchRecord, at: float) -> bool:
         """Process the lines of an in-progress batch that have finished by `at`; False when the work slice ran

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from emulator.batches.records import BatchRecord
-from emulator.batches.runner import WorkFiles
+from emulator.batches.work_files import WorkFiles
 from emulator.config import Limits
 from emulator.engine.storage import BlobStore
 from emulator.fake_model import FakeModel

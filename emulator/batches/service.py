@@ -21,7 +21,7 @@ from emulator.batches.lifecycle import BatchLifecycle
 from emulator.batches.line_workers import LinePool
 from emulator.batches.records import BatchRecord, dialect_of
 from emulator.batches.results import ResultPublisher, work_files
-from emulator.batches.runner import truncate_to
+from emulator.batches.work_files import truncate_to
 from emulator.config import Limits, Timing
 from emulator.engine.clock import Clock
 from emulator.engine.errors import (
