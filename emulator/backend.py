@@ -6,13 +6,16 @@ synchronous and runs on one thread, so nothing here needs a lock.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections import deque
 from typing import Any
 
+from emulator.batches import state as batch_state
 from emulator.batches.client_findings import client_findings
 from emulator.batches.events import BatchEvents
 from emulator.batches.line_workers import LinePool
+from emulator.batches.service import KIND as BATCHES
 from emulator.batches.service import BatchesService
 from emulator.config import EmulatorConfig
 from emulator.contract.monitor import ContractMonitor
@@ -20,6 +23,7 @@ from emulator.dialects.openai.wire import batch_wire
 from emulator.engine.clock import Clock, ClockError, ClockMode, SwitchableClock, check_time, iso, make_clock
 from emulator.engine.ids import IdFactory
 from emulator.engine.journal import Journal
+from emulator.engine.reconcile import remove_orphans
 from emulator.engine.scheduler import Scheduler
 from emulator.engine.storage import open_storage
 from emulator.fake_model import FakeModel
@@ -49,6 +53,7 @@ class Backend:
         self.journal = Journal(limits.journal_max_entries, limits.journal_max_bytes)
         self.handler_errors: deque[dict[str, Any]] = deque(maxlen=limits.handler_errors_max)
         self.contract = ContractMonitor(config.contract, config.openapi)
+        self.orphans_removed: list[str] = []
         self.scenarios_in_force = ScenarioSelection(config.scenario_files, config.timing)
         self.model = FakeModel(config.seed, config.models, config.embedding_dimensions)
         self.batch_events = BatchEvents()
@@ -89,9 +94,10 @@ class Backend:
             timeout=config.webhook_timeout,
         )
         self._restore_meta()
-        self.clock.on_change = self._save_clock
-        self.ids.on_change = self._save_ids
         self.batches.restore()
+        if self.config.data_dir is not None:
+            active = (r["id"] for r in self.store.values(BATCHES) if r["status"] in batch_state.ACTIVE)
+            self.orphans_removed = remove_orphans(self.store, self.blobs, active)
 
     @property
     def seed(self) -> int:
@@ -110,27 +116,28 @@ class Backend:
     # -- what a restart needs besides records -------------------------------------------------
 
     def _restore_meta(self) -> None:
+        """Continue the id counters and the clock of the previous run, and save them as they move."""
+        if self.config.data_dir is None:
+            return
         counters = self.store.get(META, "ids")
         if counters:
             self.ids.restore(counters)
-        clock = self.store.get(META, "clock")
-        if clock:
-            self.clock.restore(clock)
+        self.ids.on_change = self._save_ids
+        self.clock.start_saving(self._save_clock, self.store.get(META, "clock"))
 
     def _save_ids(self, counters: dict[str, int]) -> None:
-        if self.config.data_dir is not None:
-            self.store.put(META, "ids", dict(counters))
+        self.store.put(META, "ids", dict(counters))
 
-    def _save_clock(self) -> None:
-        if self.config.data_dir is not None:
-            self.store.put(META, "clock", self.clock.state())
+    def _save_clock(self, horizon: float) -> None:
+        self.store.put(META, "clock", {"now": horizon})
 
     # -- time -----------------------------------------------------------------------------------
 
     def run_due(self) -> int:
         """Run every transition whose time has come (cheap when none is due). Inside a work slice (see
-        `engine.budget`) it may stop early, with `scheduler.interrupted` set; the next call goes on."""
-        return self.scheduler.run_due(self.clock.now())
+        `engine.budget`) it may stop early, with `scheduler.interrupted` set; the next call goes on. One that
+        cannot be saved for lack of space waits for a later run (see `Scheduler.run_due_or_wait`)."""
+        return self.scheduler.run_due_or_wait(self.clock.now())
 
     def catch_up_step(self) -> bool:
         """Run what is due and bring running batches up to the clock; False when a work slice ran out first."""
@@ -232,10 +239,10 @@ class Backend:
         mode = clock_mode or self.config.clock
         if start_time is None:
             start_time = self._start if mode == "manual" else self.config.start_time
+        self.store.clear()
         self.clock.replace(make_clock(mode, start_time, self.config.speed))
         self.scheduler.clear()
         self.batches.forget_work()
-        self.store.clear()
         self.blobs.clear()
         self.journal.clear()
         self.handler_errors.clear()
@@ -249,6 +256,8 @@ class Backend:
 
     def close(self) -> None:
         self.line_pool.close()
+        with contextlib.suppress(Exception):  # a full disk: the saved horizon stays, a little ahead
+            self.clock.save_exactly()
         self.store.close()
         if self._temp_root is not None:
             shutil.rmtree(self._temp_root, ignore_errors=True)

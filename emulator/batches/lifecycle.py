@@ -9,6 +9,12 @@ status change replaces the step timer and the state depends only on time and eve
 Validation, line processing and expiry run in work slices (see `engine.budget`): a timer whose work is not
 done when its slice is spent returns AGAIN and runs again first, so the order of transitions and the bytes
 written are the same as when everything runs in one go.
+
+Every change is one transaction (`_change`): a batch that ends writes its status, its file ids, its output and
+error file records and what the listeners write (webhook deliveries) together, after its result bytes are
+linked into place; the work files go only once that is committed. If anything fails on the way (a full disk),
+the record, the work files and the linked bytes are put back as they were saved, and the timer runs again
+later; after a kill, the batch simply ends again from its work files.
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ import math
 import os
 import shutil
 import traceback
-from collections.abc import Mapping, MutableSequence
+from collections.abc import Iterator, Mapping, MutableSequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import orjson
 
 from emulator.batches import state as batch_state
 from emulator.batches.events import BatchEvents
@@ -27,9 +36,11 @@ from emulator.batches.input import ValidationRun, iter_request_lines
 from emulator.batches.line_workers import LinePool
 from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming
 from emulator.batches.results import ResultPublisher, work_files
-from emulator.batches.runner import LineRunner, WorkFiles, slot_end
+from emulator.batches.runner import LineRunner, slot_end
+from emulator.batches.work_files import WorkFiles, truncate_to
 from emulator.config import Limits
 from emulator.engine.budget import work_slice
+from emulator.engine.errors import InsufficientStorage
 from emulator.engine.journal import Journal
 from emulator.engine.scheduler import AGAIN, Again, Scheduler
 from emulator.engine.storage import BlobStore
@@ -88,9 +99,35 @@ class BatchLifecycle:
     def save(self, record: BatchRecord) -> None:
         self.table.put(record["id"], record)
 
-    def apply(self, record: BatchRecord, event: BatchEvent, at: float) -> None:
-        """Move a batch by `event` and publish its new status (webhooks and dialects listen)."""
+    @contextmanager
+    def _change(self, record: BatchRecord) -> Iterator[list[str]]:
+        """One transaction for what the block writes. The block appends the blobs it links to the list it gets;
+        if it fails, those blobs go, the record is put back as it was and its work files are cut back to it."""
+        saved = orjson.loads(orjson.dumps(record))
+        linked: list[str] = []
+        try:
+            with self.table.store.transaction():
+                yield linked
+        except BaseException:
+            for blob_id in linked:
+                self.blobs.delete(blob_id)
+            raw = cast("dict[str, Any]", record)
+            raw.clear()
+            raw.update(saved)
+            work = work_files(self.blobs, record["id"])
+            truncate_to(work.out_path, record["progress"]["out_bytes"])
+            truncate_to(work.err_path, record["progress"]["err_bytes"])
+            raise
+
+    def transition(self, record: BatchRecord, event: BatchEvent, at: float) -> None:
+        """Move a batch by `event`, save it and publish its new status (webhooks and dialects listen), in one
+        transaction with what the listeners write."""
+        with self._change(record):
+            self._move(record, event, at)
+
+    def _move(self, record: BatchRecord, event: BatchEvent, at: float) -> None:
         batch_state.apply(record, event, at)
+        self.save(record)
         self.events.publish(record, event)
 
     def _record(self, batch_id: str) -> BatchRecord:
@@ -152,11 +189,10 @@ class BatchLifecycle:
         batch_id = record["id"]
         with work_slice(math.inf):  # every line finished by now counts before the cancel, however many
             self.catch_up(record, now)
-        self.apply(record, "cancel", now)
+        self.transition(record, "cancel", now)
         self.unschedule(record)
         delay = record["plan"]["cancel_delay"]
         delay = float(self._timing(record)["cancelling"] if delay is None else delay)
-        self.save(record)
         self.scheduler.call_at(now + delay, f"{batch_id}:step", lambda at: self._drained(batch_id, at))
 
     # -- the input a batch holds while it runs --------------------------------------------------
@@ -186,11 +222,11 @@ class BatchLifecycle:
     # -- timers ---------------------------------------------------------------------------------
 
     def _fail(self, record: BatchRecord, errors: list[BatchError], at: float) -> None:
-        self._release_input(record)
-        record["errors"] = errors
-        self.apply(record, "invalid", at)
+        with self._change(record):
+            record["errors"] = errors
+            self._move(record, "invalid", at)
         self.unschedule(record)
-        self.save(record)
+        self._release_input(record)
 
     def _validate(self, batch_id: str, at: float) -> Again | None:
         """Check the input file, in work slices (AGAIN until the whole file is read), then start or fail."""
@@ -232,8 +268,7 @@ class BatchLifecycle:
                 self._fail(record, [error_of(token_limit_error(report.model, limit=limit))], at)
                 return None
         record["request_counts"]["total"] = report.total_requests
-        self.apply(record, "validated", at)
-        self.save(record)
+        self.transition(record, "validated", at)
         if plan["stuck_in"] != "in_progress":
             self._schedule_progress(record)
         return None
@@ -253,13 +288,12 @@ class BatchLifecycle:
 
     def _runner(self, record: BatchRecord, work: WorkFiles) -> LineRunner:
         engine = self.scenarios.engine_for(record["scenario"])
-        return LineRunner(
-            record, self._input_path(record), work, self.model, engine, self.model.seed, self.line_pool
-        )
+        return LineRunner(record, self._input_path(record), work, self.model, engine, self.model.seed, self.line_pool)
 
     def catch_up(self, record: BatchRecord, at: float) -> bool:
         """Process the lines of an in-progress batch that have finished by `at`; False when the work slice ran
-        out first (the lines done so far are saved)."""
+        out first (the lines done so far are saved). A full disk leaves the batch as it was saved (and raises);
+        any other failure ends the batch as broken."""
         if record["status"] != "in_progress" or record["plan"]["stuck_in"] == "in_progress":
             return True
         progress = record["progress"]
@@ -267,16 +301,21 @@ class BatchLifecycle:
         work = work_files(self.blobs, record["id"])
         runner = self._runner(record, work)
         try:
-            done = runner.advance_to(at)
+            with self._change(record):
+                try:
+                    done = runner.advance_to(at)
+                    work.close()
+                finally:
+                    work.discard()
+                if (progress["cursor_line"], len(progress["delayed"])) != before:
+                    self.save(record)
+        except InsufficientStorage:
+            raise
         except Exception as exc:  # a bug or lost input: end this batch, keep the server serving
             self._broken(record, exc, at)
             return True
-        finally:
-            work.close()
         for entry in runner.fired:
             self.journal.add({"kind": "line", **entry})
-        if (progress["cursor_line"], len(progress["delayed"])) != before:
-            self.save(record)
         return done
 
     def _broken(self, record: BatchRecord, exc: Exception, at: float) -> None:
@@ -300,8 +339,7 @@ class BatchLifecycle:
         if progress["cursor_line"] < record["request_counts"]["total"] or progress["delayed"]:
             self._schedule_progress(record)
             return None
-        self.apply(record, "all_done", at)
-        self.save(record)
+        self.transition(record, "all_done", at)
         if record["plan"]["stuck_in"] == "finalizing":
             return None
         self.scheduler.call_at(
@@ -309,23 +347,29 @@ class BatchLifecycle:
         )
         return None
 
-    def _publish(self, record: BatchRecord, at: float) -> None:
-        """Let go of the input and publish the work files."""
+    def _end(self, record: BatchRecord, event: BatchEvent, at: float, linked: list[str]) -> None:
+        """Inside the batch's transaction: its result bytes linked into place, then its status, file ids and file
+        records written (see `_ended` for what follows the commit)."""
+        linked += self.results.publish(record, at)
+        self._move(record, event, at)
+
+    def _ended(self, record: BatchRecord) -> None:
+        """After the commit: no more timers, and the held input and the work files go."""
+        self.unschedule(record)
         self._release_input(record)
-        self.results.publish(record, at)
+        self.results.discard_work(record["id"])
 
     def _finalized(self, batch_id: str, at: float) -> None:
         record = self._record(batch_id)
-        self._publish(record, at)
-        self.apply(record, "finalized", at)
-        self.unschedule(record)
-        self.save(record)
+        with self._change(record) as linked:
+            self._end(record, "finalized", at, linked)
+        self._ended(record)
 
     def _drained(self, batch_id: str, at: float) -> None:
         record = self._record(batch_id)
-        self._publish(record, at)
-        self.apply(record, "drained", at)
-        self.save(record)
+        with self._change(record) as linked:
+            self._end(record, "drained", at, linked)
+        self._ended(record)
 
     def _deadline(self, batch_id: str, at: float) -> Again | None:
         record = self._record(batch_id)
@@ -333,20 +377,23 @@ class BatchLifecycle:
             return AGAIN
         if record["status"] in batch_state.TERMINAL:
             return None
-        if record["status"] == "in_progress":
-            work = work_files(self.blobs, record["id"])
-            try:
-                expired = self._runner(record, work).expire_rest()
-            finally:
-                work.close()
-            if not expired:
-                self.save(record)
+        with self._change(record) as linked:
+            if record["status"] == "in_progress" and not self._expire_rest(record):
+                self.save(record)  # the lines expired so far; the rest in the next slice
                 return AGAIN
-        self.scheduler.cancel(f"{batch_id}:step")
-        self._publish(record, at)
-        self.apply(record, "deadline", at)
-        self.save(record)
+            self._end(record, "deadline", at, linked)
+        self._ended(record)
         return None
+
+    def _expire_rest(self, record: BatchRecord) -> bool:
+        """Write the unfinished lines as expired; False when the work slice ran out first."""
+        work = work_files(self.blobs, record["id"])
+        try:
+            done = self._runner(record, work).expire_rest()
+            work.close()
+        finally:
+            work.discard()
+        return done
 
 
 def batch_error(

@@ -8,9 +8,9 @@ import random
 from pathlib import Path
 
 from emulator.batches.records import BatchRecord
-from emulator.batches.runner import WorkFiles
+from emulator.batches.work_files import WorkFiles
 from emulator.config import Limits
-from emulator.engine.storage import BlobStore, ExistingFile
+from emulator.engine.storage import BlobStore
 from emulator.fake_model import FakeModel
 from emulator.files.service import FilesService
 
@@ -31,39 +31,66 @@ class ResultPublisher:
         self.model = model
         self.limits = limits
 
-    def publish(self, record: BatchRecord, at: float) -> None:
-        """Store the non-empty work files as batch_output files and set the batch's file ids (None, or "" when
-        the scenario says so, for an empty one)."""
+    def publish(self, record: BatchRecord, at: float) -> list[str]:
+        """Link the non-empty work files (the output shuffled into a copy first when the scenario asks) into
+        blobs under new file ids, write their file records and set the batch's file ids (None, or "" when the
+        scenario says so, for an empty one). Called inside the batch's transaction; the work files stay until
+        `discard_work`, so doing it again after a failure or a kill gives the same files. Returns the blob ids
+        it linked."""
         work = work_files(self.blobs, record["id"])
         ttl = record["output_ttl"] or self.limits.batch_output_default_ttl
         plan = record["plan"]
-        if plan["shuffle_output"] and work.out_path.exists():
-            shuffle_file(work.out_path, plan.get("shuffle_seed") or self.model.seed, record["id"])
+        output = work.out_path
+        if plan["shuffle_output"] and output.exists():
+            output = shuffled_copy(output, plan.get("shuffle_seed") or self.model.seed, record["id"])
         blank = "" if plan["empty_string_file_ids"] else None
-        record["output_file_id"] = self._publish_one(record, work.out_path, "output", ttl, at, blank)
-        record["error_file_id"] = self._publish_one(record, work.err_path, "error", ttl, at, blank)
+        linked: list[str] = []
+        record["output_file_id"] = self._publish_one(record, output, "output", ttl, at, linked) or blank
+        record["error_file_id"] = self._publish_one(record, work.err_path, "error", ttl, at, linked) or blank
+        return linked
 
     def _publish_one(
-        self, record: BatchRecord, path: Path, suffix: str, ttl: int, at: float, blank: str | None
+        self, record: BatchRecord, path: Path, suffix: str, ttl: int, at: float, linked: list[str]
     ) -> str | None:
-        if path.exists() and path.stat().st_size > 0:
-            file = self.files.add(
-                ExistingFile(path, self.blobs.path),
-                filename=f"{record['id']}_{suffix}.jsonl",
-                purpose="batch_output",
-                ttl=ttl,
-                owner=record["owner"],
-                at=at,
-            )
-            return str(file["id"])
-        path.unlink(missing_ok=True)
-        return blank
+        if not path.exists() or path.stat().st_size == 0:
+            return None
+        file_id = self.files.ids.file()
+        self.blobs.link(path, file_id)
+        linked.append(file_id)
+        self.files.add_record(
+            file_id,
+            path.stat().st_size,
+            filename=f"{record['id']}_{suffix}.jsonl",
+            purpose="batch_output",
+            ttl=ttl,
+            owner=record["owner"],
+            at=at,
+        )
+        return file_id
+
+    def discard_work(self, batch_id: str) -> None:
+        """Remove a batch's work files once its results are committed (what a kill leaves, startup removes)."""
+        work = work_files(self.blobs, batch_id)
+        for path in (work.out_path, work.err_path, shuffled_path(work.out_path)):
+            path.unlink(missing_ok=True)
 
 
-def shuffle_file(path: Path, seed: int, batch_id: str) -> None:
-    """Shuffle result lines in windows of SHUFFLE_WINDOW lines (seeded), keeping memory bounded."""
+def shuffled_path(path: Path) -> Path:
+    return path.with_name(path.name + ".shuffled")
+
+
+def shuffled_copy(path: Path, seed: int, batch_id: str) -> Path:
+    """A copy of the result file `path` with its lines shuffled (seeded, so every copy is the same)."""
+    target = shuffled_path(path)
+    shuffle_file(path, target, seed, batch_id)
+    return target
+
+
+def shuffle_file(path: Path, into: Path, seed: int, batch_id: str) -> None:
+    """Write the lines of `path` to `into` shuffled in windows of SHUFFLE_WINDOW lines (seeded), keeping memory
+    bounded."""
     rng = random.Random(f"{seed}:{batch_id}:shuffle")
-    tmp = str(path) + ".shuffle"
+    tmp = str(into) + ".tmp"
     with open(path, "rb") as source, open(tmp, "wb") as target:
         window: list[bytes] = []
         for line in source:
@@ -74,4 +101,4 @@ def shuffle_file(path: Path, seed: int, batch_id: str) -> None:
                 window = []
         rng.shuffle(window)
         target.writelines(window)
-    os.replace(tmp, path)
+    os.replace(tmp, into)

@@ -16,12 +16,13 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from emulator.batches.input import RequestLine, iter_request_lines
 from emulator.batches.line_workers import BlockJob, LinePool, model_settings
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
 from emulator.batches.result_lines import result_line
+from emulator.batches.work_files import WorkFiles
 from emulator.engine.budget import CHECK_EVERY, spent
 from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
 from emulator.scenario.registry import LineEffect, ScenarioEngine
@@ -114,39 +115,6 @@ def outcome_for(
         "completed" if ok else "failed"
     )
     return LineOutcome(target, counts, result_line(seed, batch_id, request.custom_id, status, body), usage, rule)
-
-
-class WorkFiles:
-    """The append-only partial output and error files of a running batch."""
-
-    def __init__(self, out_path: Path, err_path: Path) -> None:
-        self.out_path = out_path
-        self.err_path = err_path
-        self._out: IO[bytes] | None = None
-        self._err: IO[bytes] | None = None
-
-    def write(self, target: str, data: bytes) -> None:
-        if target == "output":
-            if self._out is None:
-                self._out = open(self.out_path, "ab")  # noqa: SIM115 - closed in close()
-            self._out.write(data)
-        elif target == "error":
-            if self._err is None:
-                self._err = open(self.err_path, "ab")  # noqa: SIM115 - closed in close()
-            self._err.write(data)
-
-    def close(self) -> None:
-        for handle in (self._out, self._err):
-            if handle is not None:
-                handle.close()
-        self._out = self._err = None
-
-
-def truncate_to(path: Path, size: int) -> None:
-    """Drop bytes written after the last saved state (after a crash)."""
-    if path.exists() and path.stat().st_size > size:
-        with open(path, "r+b") as handle:
-            handle.truncate(size)
 
 
 def slots_finished(record: BatchRecord, at: float) -> int:

@@ -8,6 +8,7 @@ sees one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +21,17 @@ from emulator.batches.lifecycle import BatchLifecycle
 from emulator.batches.line_workers import LinePool
 from emulator.batches.records import BatchRecord, dialect_of
 from emulator.batches.results import ResultPublisher, work_files
-from emulator.batches.runner import truncate_to
+from emulator.batches.work_files import truncate_to
 from emulator.config import Limits, Timing
 from emulator.engine.clock import Clock
-from emulator.engine.errors import MSG_CANNOT_CANCEL, Conflict, InvalidRequest, batch_not_found, file_not_found
+from emulator.engine.errors import (
+    MSG_CANNOT_CANCEL,
+    Conflict,
+    InsufficientStorage,
+    InvalidRequest,
+    batch_not_found,
+    file_not_found,
+)
 from emulator.engine.ids import IdFactory
 from emulator.engine.journal import Journal
 from emulator.engine.paging import cursor_page
@@ -335,11 +343,12 @@ class BatchesService:
 
     def sync(self, record: BatchRecord) -> None:
         """Bring an in-progress batch's counts up to the clock (reads never change status). Inside a work slice
-        a big batch may be brought only part of the way: the server's driver finishes it right after."""
-        now = self.clock.now()
-        self.scheduler.run_due(now)
+        a big batch may be brought only part of the way: the server's driver finishes it right after. A full disk
+        leaves it as saved."""
+        self.scheduler.run_due_or_wait(self.clock.now())
         if record["status"] == "in_progress":
-            self.lifecycle.catch_up(record, self.clock.now())
+            with contextlib.suppress(InsufficientStorage):  # a read answers from what is saved
+                self.lifecycle.catch_up(record, self.clock.now())
 
     def sync_all(self) -> bool:
         """Bring every in-progress batch up to the clock; False when a work slice ran out first."""

@@ -20,12 +20,16 @@ from pydantic import ValidationError
 from emulator.cli.options import PORT, POSITIVE, POSITIVE_FLOAT, ScenarioParam, limits, max_requests_option
 from emulator.config import EmulatorConfig, Timing
 from emulator.dialects.registry import DIALECT_NAMES, DIALECTS
+from emulator.engine import crash
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
+from emulator.engine.storage import DataDirInUse
 from emulator.http.admin_auth import open_admin_warning
 from emulator.serve_options import guard_options, guard_settings
 from emulator.webhooks.signing import check_secret
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
+CRASH_AT_ENV = "BATCH_EMULATOR_CRASH_AT"
+CRASH_TRACE_ENV = "BATCH_EMULATOR_CRASH_TRACE"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -154,6 +158,10 @@ def base_urls(url: str, dialect: str | None) -> list[tuple[str, str]]:
 )
 @guard_options
 @click.option("--open", "open_dashboard", is_flag=True, help="Open the dashboard in the default browser.")
+@click.option("--crash-at", envvar=CRASH_AT_ENV, default=None, hidden=True, help="Tests only: exit at this point.")
+@click.option(
+    "--crash-trace", envvar=CRASH_TRACE_ENV, default=None, hidden=True, type=click.Path(dir_okay=False, path_type=Path)
+)
 def serve(
     host: str,
     port: int,
@@ -180,6 +188,8 @@ def serve(
     openapi: Path | None,
     log_level: str,
     open_dashboard: bool,
+    crash_at: str | None,
+    crash_trace: Path | None,
     **guards: Any,
 ) -> None:
     """Serve the emulator until interrupted (Ctrl-C or SIGTERM shut it down cleanly).
@@ -190,6 +200,10 @@ def serve(
       batch-emulator serve --port 0 --scenario partial_line_failures --api-key sk-test
       BATCH_EMULATOR_SERVE_PORT=9000 batch-emulator serve --dialect anthropic
     """
+    try:
+        crash.SWITCH.arm(crash_at, crash_trace)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crash-at") from None
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     try:
         config = EmulatorConfig(
@@ -240,7 +254,10 @@ async def _serve(config: EmulatorConfig, open_dashboard: bool = False) -> None:
     from emulator.backend import Backend
     from emulator.server import EmulatorServer
 
-    backend = Backend(config)
+    try:
+        backend = Backend(config)
+    except DataDirInUse as exc:
+        raise click.ClickException(str(exc)) from None
     server = EmulatorServer(backend, config.host, config.port)
     try:
         await server.start()

@@ -1,11 +1,16 @@
 """Clocks: every timestamp the emulator hands out comes from one of these.
 
 `ManualClock` moves only when told; `RealClock` follows `time.time()` (so freezegun moves it too),
-plus an offset, optionally scaled by a speed factor. Nothing here touches asyncio.
+plus an offset, optionally scaled by a speed factor. `SwitchableClock` wraps either and keeps virtual time
+from running backwards across restarts: before it hands out a time past its saved horizon it saves a new
+horizon (the time itself for a manual clock, a quarter of a wall second ahead for a real one, the exact time at a
+clean stop), and a restarted clock starts at the saved horizon when that is later than where it would start.
+Nothing here touches asyncio.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -43,14 +48,6 @@ class Clock(Protocol):
 
     def real_seconds_until(self, when: float) -> float | None:
         """Wall seconds until `when` is reached on its own; None if it never will (manual)."""
-        ...
-
-    def state(self) -> dict[str, float]:
-        """What to save so that a restarted server continues the same virtual time."""
-        ...
-
-    def restore(self, state: dict[str, float]) -> None:
-        """Continue from a saved state (the start the clock resets to is kept)."""
         ...
 
 
@@ -97,12 +94,6 @@ class ManualClock:
     def real_seconds_until(self, when: float) -> float | None:
         return None
 
-    def state(self) -> dict[str, float]:
-        return {"now": self._now}
-
-    def restore(self, state: dict[str, float]) -> None:
-        self._now = max(self._now, float(state.get("now", self._now)))
-
 
 class RealClock:
     """Wall time (as `time.time()` reports it) plus an offset, scaled by `speed` since the start."""
@@ -138,15 +129,6 @@ class RealClock:
     def real_seconds_until(self, when: float) -> float | None:
         return max(0.0, (when - self.now()) / self.speed)
 
-    def state(self) -> dict[str, float]:
-        return {"start": self._start, "wall0": self._wall0, "offset": self._offset}
-
-    def restore(self, state: dict[str, float]) -> None:
-        if "wall0" in state:
-            self._start = float(state["start"])
-            self._wall0 = float(state["wall0"])
-            self._offset = float(state["offset"])
-
 
 def make_clock(mode: ClockMode, start: float | None = None, speed: float = 1.0) -> Clock:
     if mode == "manual":
@@ -180,26 +162,59 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-class SwitchableClock:
-    """A clock whose underlying clock can be replaced (a test may switch modes or start times).
+HORIZON_WALL_SECONDS = 0.25
 
-    `on_change` is called after every move, so the owner can save the state.
+
+def saved_time(state: dict[str, float]) -> float | None:
+    """The virtual time a saved clock state guarantees was never exceeded; None if it holds none."""
+    if "now" in state:
+        return float(state["now"])
+    if "start" in state:  # the state a real clock saved before horizons: its last set/advance
+        return float(state["start"]) + float(state.get("offset", 0.0))
+    return None
+
+
+class SwitchableClock:
+    """A clock whose underlying clock can be replaced (a test may switch modes or start times), and whose time
+    is saved ahead of use so that a restart never goes back.
+
+    `persist(horizon)` (when set) is called before `now()` first returns a time past the last horizon and before
+    every move takes effect; a move whose save fails raises and leaves the clock where it was. When a real
+    clock's horizon cannot be saved, `now()` stays at the last saved horizon until a save succeeds.
     """
 
     def __init__(self, inner: Clock) -> None:
         self.inner = inner
-        self.on_change: Callable[[], None] | None = None
+        self.persist: Callable[[float], None] | None = None
+        self._horizon = math.inf
 
-    def _changed(self) -> None:
-        if self.on_change is not None:
-            self.on_change()
+    def start_saving(self, persist: Callable[[float], None], saved: dict[str, float] | None) -> None:
+        """Continue from a saved state (if any is later than the current time) and save from now on."""
+        previous = saved_time(saved) if saved else None
+        if previous is not None and previous > self.inner.now():
+            self.inner.set(previous)
+        self.persist = persist
+        self._horizon = self.inner.now()  # what holds if the save below fails (a full disk): time waits here
+        with contextlib.suppress(Exception):
+            self._save(self.inner.now())
 
-    def state(self) -> dict[str, float]:
-        return {**self.inner.state(), "mode_manual": 1.0 if self.inner.mode == "manual" else 0.0}
+    def _lease(self) -> float:
+        return 0.0 if self.inner.mode == "manual" else max(1.0, HORIZON_WALL_SECONDS * self.inner.speed)
 
-    def restore(self, state: dict[str, float]) -> None:
-        if bool(state.get("mode_manual")) == (self.inner.mode == "manual"):
-            self.inner.restore(state)
+    def save_exactly(self) -> None:
+        """Save the current time itself as the horizon (at a clean stop, so a restart resumes right there)."""
+        if self.persist is not None:
+            now = self.inner.now()
+            self.persist(now)
+            self._horizon = now
+
+    def _save(self, at: float) -> None:
+        """Save a horizon at or after `at` (raises if the save fails; the horizon is unchanged then)."""
+        if self.persist is None:
+            return
+        horizon = at + self._lease()
+        self.persist(horizon)
+        self._horizon = horizon
 
     @property
     def mode(self) -> ClockMode:
@@ -210,23 +225,34 @@ class SwitchableClock:
         return self.inner.speed
 
     def replace(self, inner: Clock) -> None:
+        """Use another clock from now on (a reset: it may start earlier)."""
+        self._save(inner.now())
         self.inner = inner
-        self._changed()
 
     def now(self) -> float:
-        return self.inner.now()
+        value = self.inner.now()
+        if value > self._horizon:
+            try:
+                self._save(value)
+            except Exception:  # the disk is full: time waits at the last saved horizon
+                return self._horizon
+        return value
 
     def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ClockError("cannot advance by a negative amount")
+        self._save(self.inner.now() + seconds)
         self.inner.advance(seconds)
-        self._changed()
 
     def set(self, now: float) -> None:
+        if now < self.inner.now():
+            raise ClockError("the clock cannot move backwards")
+        self._save(now)
         self.inner.set(now)
-        self._changed()
 
     def reset(self) -> None:
         self.inner.reset()
-        self._changed()
+        self._save(self.inner.now())
 
     def real_seconds_until(self, when: float) -> float | None:
         return self.inner.real_seconds_until(when)

@@ -7,6 +7,7 @@ EmulatorError                    (status, message, type, param, code)
   Conflict                409    invalid_request_error
   RateLimited             429    requests
   ServerError             500    server_error
+  InsufficientStorage     507    server_error
 
 Message texts that copy the real API's wording live here as constants so they change in one place.
 This module imports nothing from the rest of the package.
@@ -27,6 +28,10 @@ MSG_DOWNLOAD_FORBIDDEN = "Not allowed to download files of purpose: {purpose}"
 MSG_CANNOT_CANCEL = "Cannot cancel a batch with status '{status}'."
 MSG_MISSING_PARAM = "Missing required parameter: '{param}'."
 MSG_INVALID_URL = "Invalid URL ({method} {path})"
+MSG_STORAGE_FULL = (
+    "The emulator could not store this change because its storage is full; nothing was changed. "
+    "Free some space and retry."
+)
 MSG_NO_API_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
@@ -105,6 +110,16 @@ class RateLimited(EmulatorError):
 class ServerError(EmulatorError):
     status = 500
     type = SERVER_ERROR
+
+
+class InsufficientStorage(EmulatorError):
+    """A write failed for lack of space (ENOSPC, a quota, SQLite's "database or disk is full"): nothing changed."""
+
+    status = 507
+    type = SERVER_ERROR
+
+    def __init__(self) -> None:
+        super().__init__(MSG_STORAGE_FULL, code="storage_full")
 
 
 def missing_parameter(param: str) -> InvalidRequest:

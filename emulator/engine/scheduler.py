@@ -14,6 +14,8 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulator.engine.errors import InsufficientStorage
+
 
 class Again:
     """What an action returns when it stopped early and must run again before anything else (`AGAIN`)."""
@@ -41,6 +43,7 @@ class Scheduler:
         self._heap: list[_Entry] = []
         self._live: dict[str, int] = {}
         self._seq = 0
+        self.waiting_for_space = False
         self.on_change: Callable[[], None] | None = None
         self.interrupted = False  # the last run_due stopped at an action that returned AGAIN
 
@@ -81,7 +84,8 @@ class Scheduler:
     def run_due(self, now: float) -> int:
         """Run every timer due at or before `now` in (due, insertion) order, including ones scheduled meanwhile.
 
-        Stops early, with `interrupted` set, when an action returns AGAIN (it runs first next time)."""
+        Stops early, with `interrupted` set, when an action returns AGAIN (it runs first next time). A timer whose
+        write failed for lack of space is armed again at its time before the exception goes on."""
         ran = 0
         self.interrupted = False
         while True:
@@ -90,13 +94,33 @@ class Scheduler:
                 return ran
             entry = heapq.heappop(self._heap)
             del self._live[entry.key]
-            if entry.action(entry.due) is AGAIN:
-                if entry.key not in self._live:  # not replaced by the action itself
-                    self._live[entry.key] = entry.seq
-                    heapq.heappush(self._heap, entry)
+            try:
+                again = entry.action(entry.due) is AGAIN
+            except InsufficientStorage:  # its write found no space: armed again, so the next run tries again
+                self._rearm(entry)
+                raise
+            if again:
+                self._rearm(entry)
                 self.interrupted = True
                 return ran
             ran += 1
+
+    def _rearm(self, entry: _Entry) -> None:
+        if entry.key not in self._live:  # not replaced by the action itself
+            self._live[entry.key] = entry.seq
+            heapq.heappush(self._heap, entry)
+
+    def run_due_or_wait(self, now: float) -> int:
+        """`run_due`, except that a timer whose write found the disk full does not fail the caller: it waits for
+        the next run (`waiting_for_space` says so until a run gets through), and the caller goes on, so a read
+        still answers from what is saved."""
+        try:
+            ran = self.run_due(now)
+        except InsufficientStorage:
+            self.waiting_for_space = True
+            return 0
+        self.waiting_for_space = False
+        return ran
 
     def clear(self) -> None:
         self._heap.clear()

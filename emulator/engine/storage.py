@@ -1,30 +1,39 @@
-"""Where records and bytes live: a metadata store (memory, or SQLite under --data-dir) and a blob directory.
+"""Where records live: a metadata store, in memory or (under --data-dir) SQLite with a copy in memory.
 
 Records are plain JSON-able dicts grouped by kind ("files", "uploads", "parts", "batches", the webhook
 settings and deliveries), kept in insertion order. The SQLite store writes each change through before the call
-returns, so an acknowledged record survives a kill; `put_many` writes several records in one transaction, so a
-kill keeps all of them or none. Blobs are written to a temporary name and renamed into place once complete
-(atomic), so a reader never sees half a file.
+returns, so an acknowledged record survives a kill; `put_many` and the writes inside `with store.transaction():`
+are one SQLite transaction, so a kill keeps all of them or none. Memory follows the disk: it changes only after
+the write succeeded, and when a write fails (a full disk answers `InsufficientStorage`) every record it touched
+is read back from disk, so a record a caller changed in place before saving it is undone too.
+
+A data dir is held by one process at a time: `open_storage` takes an exclusive `flock` on `<data dir>/lock`
+(released when the process ends, however it ends) and refuses with `DataDirInUse`, naming the holder's pid.
+The blob directory is `emulator.engine.blobs`.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import fcntl
 import os
-import shutil
 import sqlite3
 import tempfile
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Literal, Protocol
 
 import orjson
 
-COPY_CHUNK = 1024 * 1024  # bytes read at a time when copying or hashing a file on disk
+from emulator.engine.blobs import COPY_CHUNK, BlobStore, BlobWriter, FinishedBytes, raise_if_full
+from emulator.engine.crash import reached
+
 UPSERT = (
     "INSERT INTO records (kind, key, data) VALUES (?, ?, ?) ON CONFLICT(kind, key) DO UPDATE SET data=excluded.data"
 )
+LOCK_FILE = "lock"
+Op = tuple[Literal["put", "delete"], str, str, dict[str, Any] | None]
 
 
 class MetadataStore(Protocol):
@@ -36,6 +45,7 @@ class MetadataStore(Protocol):
     def count(self, kind: str) -> int: ...
     def clear(self) -> None: ...
     def close(self) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
 
 
 class MemoryStore:
@@ -71,12 +81,19 @@ class MemoryStore:
     def close(self) -> None:
         pass
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Memory cannot fail half-way: the writes inside the block happen as they are made."""
+        yield
+
 
 class SqliteStore(MemoryStore):
     """The memory store plus a write-through SQLite copy that is read back at start."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lock: IO[str] | None = None) -> None:
         super().__init__()
+        self._lock = lock
+        self._pending: list[Op] | None = None
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -88,135 +105,121 @@ class SqliteStore(MemoryStore):
             super().put(kind, key, orjson.loads(data))
 
     def put(self, kind: str, key: str, record: dict[str, Any]) -> None:
-        self._db.execute(UPSERT, (kind, key, orjson.dumps(record)))
-        super().put(kind, key, record)
+        self._write([("put", kind, key, record)], together=False)
 
     def put_many(self, kind: str, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Put several (key, record) pairs in one transaction: a kill keeps all of them or none."""
-        pairs = list(records)
-        self._db.execute("BEGIN")
-        try:
-            self._db.executemany(UPSERT, [(kind, key, orjson.dumps(record)) for key, record in pairs])
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-        super().put_many(kind, pairs)
+        self._write([("put", kind, key, record) for key, record in records], together=True)
 
     def delete(self, kind: str, key: str) -> None:
-        self._db.execute("DELETE FROM records WHERE kind=? AND key=?", (kind, key))
-        super().delete(kind, key)
+        self._write([("delete", kind, key, None)], together=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Collect the writes made inside the block and commit them as one transaction when it ends; an
+        exception in the block discards them (and undoes in-place changes to their records). Inside another
+        transaction block this one only joins it: what must follow the commit (deleting bytes the records no
+        longer name) belongs after the outermost block."""
+        if self._pending is not None:
+            yield  # already inside one: its commit takes these writes too
+            return
+        self._pending = []
+        try:
+            yield
+        except BaseException:
+            ops, self._pending = self._pending, None
+            self._reload(ops)
+            raise
+        ops, self._pending = self._pending, None
+        if ops:
+            self._commit(ops, together=True)
+
+    def _write(self, ops: list[Op], *, together: bool) -> None:
+        if self._pending is not None:
+            self._pending.extend(ops)
+        elif ops:
+            self._commit(ops, together=together)
+
+    def _commit(self, ops: list[Op], *, together: bool) -> None:
+        """Write `ops` (one transaction when `together`), then apply them to memory; on failure, memory is
+        reloaded from disk for every record they touch."""
+        try:
+            rows = [
+                (action, kind, key, orjson.dumps(record) if record is not None else b"")
+                for action, kind, key, record in ops
+            ]
+            if together:
+                self._db.execute("BEGIN")
+            for action, kind, key, data in rows:
+                if action == "put":
+                    self._db.execute(UPSERT, (kind, key, data))
+                else:
+                    self._db.execute("DELETE FROM records WHERE kind=? AND key=?", (kind, key))
+            if together:
+                self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back on its own
+                    self._db.execute("ROLLBACK")
+            self._reload(ops)
+            raise_if_full(exc)
+            raise
+        reached("commit:" + "+".join(sorted({op[1] for op in ops})) if together else f"{ops[0][0]}:{ops[0][1]}")
+        for _action, kind, key, record in ops:
+            if record is not None:
+                MemoryStore.put(self, kind, key, record)
+            else:
+                MemoryStore.delete(self, kind, key)
+
+    def _reload(self, ops: list[Op]) -> None:
+        """Make memory hold what the disk holds for every record `ops` touch."""
+        for _action, kind, key, _record in ops:
+            row = self._db.execute("SELECT data FROM records WHERE kind=? AND key=?", (kind, key)).fetchone()
+            if row is None:
+                MemoryStore.delete(self, kind, key)
+            else:
+                MemoryStore.put(self, kind, key, orjson.loads(row[0]))
 
     def clear(self) -> None:
-        self._db.execute("DELETE FROM records")
+        try:
+            self._db.execute("DELETE FROM records")
+        except (sqlite3.Error, OSError) as exc:
+            raise_if_full(exc)
+            raise
+        reached("clear")
         super().clear()
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
 
-class FinishedBytes(Protocol):
-    """Bytes ready to become a blob: their size, and how to move them into place under an id."""
-
-    @property
-    def size(self) -> int: ...
-
-    def commit(self, blob_id: str) -> None: ...
+class DataDirInUse(RuntimeError):
+    """Another process holds the data dir's lock."""
 
 
-class ExistingFile:
-    """A complete file elsewhere on the same disk, moved into place (renamed) on commit."""
-
-    def __init__(self, path: Path, target: Callable[[str], Path]) -> None:
-        self.path = path
-        self._target = target
-        self.size = path.stat().st_size
-
-    def commit(self, blob_id: str) -> None:
-        os.replace(self.path, self._target(blob_id))
-
-
-class BlobWriter:
-    """Streams bytes to a temporary file; `commit` makes them a blob atomically, `abort` throws them away."""
-
-    def __init__(self, blobs: BlobStore, tmp_path: Path) -> None:
-        self._blobs = blobs
-        self.tmp_path = tmp_path
-        self._fh: IO[bytes] | None = open(tmp_path, "wb")  # noqa: SIM115 - closed in commit/abort
-        self.size = 0
-
-    def write(self, chunk: bytes) -> None:
-        assert self._fh is not None, "writer already closed"
-        self._fh.write(chunk)
-        self.size += len(chunk)
-
-    def md5(self) -> str:
-        """The md5 of the bytes written so far, read back from disk (hashing every chunk slows all uploads)."""
-        assert self._fh is not None, "writer already closed"
-        self._fh.flush()
-        digest = hashlib.md5(usedforsecurity=False)
-        with open(self.tmp_path, "rb") as handle:
-            while chunk := handle.read(COPY_CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest()
-
-    def commit(self, blob_id: str) -> None:
-        assert self._fh is not None, "writer already closed"
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        self._fh = None
-        os.replace(self.tmp_path, self._blobs.path(blob_id))
-
-    def abort(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        self.tmp_path.unlink(missing_ok=True)
-
-
-class BlobStore:
-    """Blob files in `<root>/blobs`, temporary files in `<root>/tmp`."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._dir = root / "blobs"
-        self._tmp = root / "tmp"
-        self._dir.mkdir(parents=True, exist_ok=True)
-        self._tmp.mkdir(parents=True, exist_ok=True)
-        (root / "work").mkdir(parents=True, exist_ok=True)
-        for stale in self._tmp.iterdir():
-            stale.unlink(missing_ok=True)
-
-    def path(self, blob_id: str) -> Path:
-        return self._dir / blob_id
-
-    def writer(self) -> BlobWriter:
-        return BlobWriter(self, self._tmp / uuid.uuid4().hex)
-
-    def scratch_path(self, name: str) -> Path:
-        """A stable path for work files (for example a running batch's partial results)."""
-        return self.root / "work" / name
-
-    def exists(self, blob_id: str) -> bool:
-        return self.path(blob_id).exists()
-
-    def open(self, blob_id: str) -> IO[bytes]:
-        return open(self.path(blob_id), "rb")
-
-    def delete(self, blob_id: str) -> None:
-        self.path(blob_id).unlink(missing_ok=True)
-
-    def clear(self) -> None:
-        """Delete every blob, temporary and work file (the folders stay: cheaper for frequent resets)."""
-        for folder in (self._dir, self._tmp, self.root / "work"):
-            folder.mkdir(parents=True, exist_ok=True)
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                    else:
-                        os.unlink(entry.path)
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Hold `<data_dir>/lock` exclusively (until the returned file is closed or the process ends) and write
+    this process's pid into it; `DataDirInUse` names the holder when another process has it."""
+    handle = open(data_dir / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 - the lock lives with the store
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise DataDirInUse(
+            f"the data dir {data_dir} is in use by another batch-emulator (pid {holder}); "
+            "stop that server or choose another --data-dir"
+        ) from None
+    with contextlib.suppress(OSError):  # on a full disk the lock holds without the pid in it
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+    return handle
 
 
 def open_storage(data_dir: Path | None) -> tuple[MetadataStore, BlobStore, Path | None]:
@@ -225,4 +228,20 @@ def open_storage(data_dir: Path | None) -> tuple[MetadataStore, BlobStore, Path 
         root = Path(tempfile.mkdtemp(prefix="batch-emulator-"))
         return MemoryStore(), BlobStore(root), root
     data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteStore(data_dir / "metadata.sqlite3"), BlobStore(data_dir), None
+    lock = lock_data_dir(data_dir)
+    try:
+        return SqliteStore(data_dir / "metadata.sqlite3", lock), BlobStore(data_dir), None
+    except BaseException:
+        lock.close()
+        raise
+
+
+__all__ = [
+    "COPY_CHUNK",
+    "BlobStore",
+    "BlobWriter",
+    "DataDirInUse",
+    "FinishedBytes",
+    "MemoryStore",
+    "SqliteStore",
+]

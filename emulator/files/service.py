@@ -6,6 +6,7 @@ Its bytes are the blob of the same id. Expired files disappear the moment the cl
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from emulator.engine.clock import Clock
 from emulator.engine.errors import (
     MSG_BATCH_FILE_FORMAT,
     MSG_DOWNLOAD_FORBIDDEN,
+    InsufficientStorage,
     InvalidRequest,
     file_not_found,
     invalid_value,
@@ -126,14 +128,37 @@ class FilesService:
         at: float | None = None,
         internal: bool = False,
     ) -> FileRecord:
-        """Turn finished bytes into a stored file (also used for batch results and completed uploads). An
-        `internal` file is an input file written for a batch (dialect file listings leave it out)."""
-        created = int(self.clock.now() if at is None else at)
+        """Turn finished bytes into a stored file (also used for completed uploads): the blob first, then its
+        record; when the record cannot be written the blob goes again. An `internal` file is an input file
+        written for a batch (dialect file listings leave it out)."""
         file_id = self.ids.file()
         writer.commit(file_id)
+        try:
+            return self.add_record(
+                file_id, writer.size, filename=filename, purpose=purpose, ttl=ttl, owner=owner, at=at, internal=internal
+            )
+        except BaseException:
+            self.blobs.delete(file_id)
+            raise
+
+    def add_record(
+        self,
+        file_id: str,
+        size: int,
+        *,
+        filename: str,
+        purpose: str,
+        ttl: int | None,
+        owner: str | None,
+        at: float | None = None,
+        internal: bool = False,
+    ) -> FileRecord:
+        """Write the record of the file whose blob `file_id` is in place (inside a transaction, the record is
+        written when it commits)."""
+        created = int(self.clock.now() if at is None else at)
         record: FileRecord = {
             "id": file_id,
-            "bytes": writer.size,
+            "bytes": size,
             "created_at": created,
             "filename": filename,
             "purpose": purpose,
@@ -149,7 +174,8 @@ class FilesService:
     def _alive(self, record: FileRecord, now: float) -> bool:
         expires = record.get("expires_at")
         if expires is not None and expires <= now:
-            self._remove(record["id"])
+            with contextlib.suppress(InsufficientStorage):  # still expired on the next read; removed then
+                self._remove(record["id"])
             return False
         return True
 

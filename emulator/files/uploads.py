@@ -5,6 +5,7 @@ Records: "uploads" (`UploadRecord`) and "parts" (`PartRecord`). A part's bytes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.config import Limits
@@ -114,9 +115,7 @@ class UploadsService:
         if record is None or record.get("owner") != owner:
             raise upload_not_found(upload_id)
         if record["status"] == "pending" and record["expires_at"] <= self.clock.now():
-            record = {**record, "status": "expired"}
-            self.uploads.put(upload_id, record)
-            self._drop_parts(upload_id)
+            record = self._close({**record, "status": "expired"})
         return record
 
     def _pending(self, upload_id: str, owner: str | None, action: str) -> UploadRecord:
@@ -156,7 +155,11 @@ class UploadsService:
             "size": writer.size,
         }
         writer.commit(part_id)
-        self.parts.put(part_id, part)
+        try:
+            self.parts.put(part_id, part)
+        except BaseException:
+            self.blobs.delete(part_id)
+            raise
         return part
 
     def complete(self, upload_id: str, body: dict[str, Any], owner: str | None) -> UploadRecord:
@@ -195,21 +198,36 @@ class UploadsService:
         ttl = record["ttl"]
         if ttl is None and record["purpose"] == "batch":
             ttl = self.limits.batch_file_default_ttl
-        file = self.files.add(writer, filename=record["filename"], purpose=record["purpose"], ttl=ttl, owner=owner)
-        record = {**record, "status": "completed", "file_id": file["id"]}
-        self.uploads.put(upload_id, record)
-        self._drop_parts(upload_id)
-        return record
+        file_id = self.ids.file()
+        writer.commit(file_id)
+        completed: UploadRecord = {**record, "status": "completed", "file_id": file_id}
+
+        def add_file() -> None:
+            self.files.add_record(
+                file_id, writer.size, filename=record["filename"], purpose=record["purpose"], ttl=ttl, owner=owner
+            )
+
+        try:
+            return self._close(completed, with_records=add_file)
+        except BaseException:
+            self.blobs.delete(file_id)
+            raise
 
     def cancel(self, upload_id: str, owner: str | None) -> UploadRecord:
         record = self._pending(upload_id, owner, "cancel")
-        record = {**record, "status": "cancelled"}
-        self.uploads.put(upload_id, record)
-        self._drop_parts(upload_id)
-        return record
+        return self._close({**record, "status": "cancelled"})
 
-    def _drop_parts(self, upload_id: str) -> None:
-        for part in list(self.parts.values()):
-            if part["upload_id"] == upload_id:
-                self.parts.delete(part["id"])
-                self.blobs.delete(part["id"])
+    def _close(self, record: UploadRecord, with_records: Callable[[], None] | None = None) -> UploadRecord:
+        """Save an upload that ended (completed, cancelled or expired) and drop its parts' records in one
+        transaction (with the records `with_records` writes), then their bytes: bytes a kill leaves behind
+        are removed at the next start."""
+        parts = [part["id"] for part in self.parts.values() if part["upload_id"] == record["id"]]
+        with self.uploads.store.transaction():
+            if with_records is not None:
+                with_records()
+            self.uploads.put(record["id"], record)
+            for part_id in parts:
+                self.parts.delete(part_id)
+        for part_id in parts:
+            self.blobs.delete(part_id)
+        return record

@@ -38,7 +38,7 @@ async def _drive(backend: Backend, wake: asyncio.Event) -> None:
         while True:
             due = backend.scheduler.next_due()
             wait = MAX_IDLE_WAIT
-            if due is not None:
+            if due is not None and not backend.scheduler.waiting_for_space:
                 until = backend.clock.real_seconds_until(due)
                 if until is not None:
                     wait = min(wait, until)

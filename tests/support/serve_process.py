@@ -11,6 +11,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from emulator.cli.serve import CRASH_AT_ENV, CRASH_TRACE_ENV
+
 READY = re.compile(rb"serving on (http://\S+)/v1")
 STARTUP_LINES = 50
 DEFAULT_START = "2026-03-01T00:00:00Z"
@@ -41,10 +43,40 @@ def wait_for_url(process: subprocess.Popen[bytes]) -> str:
     raise AssertionError("the server did not print its URL")
 
 
-def start_serving(data_dir: Path, start_time: str | int = DEFAULT_START) -> tuple[subprocess.Popen[bytes], str]:
-    """Serve on a free port with a manual clock; the process and its root URL, once it printed that URL."""
-    process = launch("--port", "0", "--clock", "manual", "--start-time", str(start_time), "--data-dir", str(data_dir))
+def start_serving(
+    data_dir: Path, start_time: str | int = DEFAULT_START, *extra: str, env: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Serve on a free port with a manual clock (unless `extra` says otherwise: later options win); the process
+    and its root URL, once it printed that URL."""
+    process = launch(
+        "--port",
+        "0",
+        "--clock",
+        "manual",
+        "--start-time",
+        str(start_time),
+        "--data-dir",
+        str(data_dir),
+        *extra,
+        env=env,
+    )
     return process, wait_for_url(process)
+
+
+def crash_env(point: str | None = None, trace: Path | None = None) -> dict[str, str]:
+    """This process's environment plus the test-only switch: exit abruptly at `point` (`NAME` or `NAME#N`),
+    and/or list every persistence point reached in the file `trace`."""
+    env = {key: value for key, value in os.environ.items() if key not in (CRASH_AT_ENV, CRASH_TRACE_ENV)}
+    if point is not None:
+        env[CRASH_AT_ENV] = point
+    if trace is not None:
+        env[CRASH_TRACE_ENV] = str(trace)
+    return env
+
+
+def exit_code(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """Wait (bounded) for a process that should end on its own, e.g. at a crash point."""
+    return process.wait(timeout=timeout)
 
 
 def kill_hard(process: subprocess.Popen[bytes]) -> None:

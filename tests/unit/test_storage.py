@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from emulator.engine.storage import BlobStore, ExistingFile, MemoryStore, MetadataStore, SqliteStore, open_storage
+from emulator.engine.storage import BlobStore, MemoryStore, MetadataStore, SqliteStore, open_storage
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -121,14 +121,14 @@ def test_leftover_temporary_files_are_removed_when_the_blob_store_opens(tmp_path
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-def test_an_existing_file_is_moved_into_place_and_clear_empties_every_folder(tmp_path: Path):
+def test_a_finished_work_file_is_linked_into_place_and_clear_empties_every_folder(tmp_path: Path):
     blobs = BlobStore(tmp_path / "store")
     scratch = blobs.scratch_path("batch_1.partial")
     scratch.write_bytes(b'{"line": 1}\n')
-    finished = ExistingFile(scratch, blobs.path)
-    assert finished.size == 12
-    finished.commit("file-out")
-    assert not scratch.exists() and blobs.path("file-out").read_bytes() == b'{"line": 1}\n'
+    blobs.link(scratch, "file-out")
+    blobs.link(scratch, "file-out")  # again, as after a crash before the records were committed
+    assert scratch.exists() and blobs.path("file-out").read_bytes() == b'{"line": 1}\n'
+    assert sorted(blobs.ids()) == ["file-out"]
     blobs.scratch_path("leftover").mkdir()
     pending = blobs.writer()
     pending.write(b"pending")
