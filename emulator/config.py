@@ -36,6 +36,7 @@ class Limits(BaseModel):
     batch_max_requests: int = Field(50_000, gt=0)
     batch_max_bytes: int = Field(200 * MB, gt=0)
     batch_max_embedding_inputs: int = Field(50_000, gt=0)
+    batch_max_line_bytes: int = Field(16 * MB, gt=0)  # one request line of a batch input file (ours)
     upload_part_max_bytes: int = Field(64 * MB, gt=0)
     upload_max_bytes: int = Field(8 * 1024 * MB, gt=0)
     upload_lifetime_seconds: int = Field(3600, gt=0)

@@ -6,6 +6,7 @@ from a byte offset, so the batch processor can stop and resume anywhere. Neither
 
 Rules, in the order a line is checked (one `LineError` per problem; a line may have several):
 
+- longer than `limits.batch_max_line_bytes`: `line_too_large` (the emulator's code), not parsed;
 - not JSON, or JSON that is not an object: `invalid_json_line`, and nothing else is checked on that line;
 - `custom_id`, `method`, `url` or `body` absent or null: `missing_required_parameter`, param = that name;
 - `custom_id` not a string, `body` not an object: `invalid_request`, param `custom_id` / `body`;
@@ -68,6 +69,7 @@ from emulator.batches.input_checks import (
     MSG_EMPTY_FILE,
     MSG_FILE_TOO_LARGE,
     MSG_FILE_TOO_LARGE_NO_MODEL,
+    MSG_LINE_TOO_LARGE,
     MSG_MISMATCHED_MODEL,
     MSG_MODEL_NOT_FOUND,
     MSG_TOO_MANY_EMBEDDING_INPUTS,
@@ -132,6 +134,7 @@ class _Scan:
     embedding_inputs: int = 0
     repeated: set[int] | None = None  # second pass: the digests that occur more than once
     seen_ids: set[int] = field(default_factory=set)
+    max_line_bytes: int = 0  # longer lines are `line_too_large` and not parsed; 0: no limit
     id_digests: list[array[int]] = field(default_factory=lambda: [array("Q") for _ in range(ID_BUCKETS)])
     model_known: dict[str, bool] = field(default_factory=dict)
     foreign_urls: bool = False  # a line for another endpoint is answered with an error, not a validation failure
@@ -222,7 +225,9 @@ class ValidationRun:
         max_errors = self.max_errors = options.get("max_errors", 1000)
         foreign_urls = self.foreign_urls = options.get("foreign_urls", False)
         self.size = path.stat().st_size
-        self.scan = _Scan(endpoint, known_model, max_errors, foreign_urls=foreign_urls)
+        self.scan = _Scan(
+            endpoint, known_model, max_errors, foreign_urls=foreign_urls, max_line_bytes=limits.batch_max_line_bytes
+        )
         self.second_pass = False
         self.bucket = 0  # the next bucket of custom_id digests to look for repeats in
         self.repeated: set[int] = set()
@@ -249,6 +254,7 @@ class ValidationRun:
                     self.max_errors,
                     repeated=self.repeated,
                     foreign_urls=self.foreign_urls,
+                    max_line_bytes=self.limits.batch_max_line_bytes,
                 )
                 return None
         scan = self.scan
@@ -289,8 +295,9 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
         for raw in stream:
             line += 1
             offset += len(raw)
+            too_large = scan.max_line_bytes and len(raw) > scan.max_line_bytes
             try:
-                request = loads(raw)
+                request = None if too_large else loads(raw)
             except decode_error:
                 if raw.isspace():
                     blank_from = blank_from or line
@@ -303,6 +310,9 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
             scan.total += 1
             if type(request) is dict:
                 scan.request(request, line)
+            elif too_large:
+                message = MSG_LINE_TOO_LARGE.format(size=len(raw), limit=scan.max_line_bytes)
+                scan.add(LineError("line_too_large", message, None, line))
             else:
                 scan.add(invalid_json(line))
             if not line % CHECK_EVERY and spent():

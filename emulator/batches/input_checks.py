@@ -34,6 +34,7 @@ MSG_FILE_TOO_LARGE = (
 MSG_FILE_TOO_LARGE_NO_MODEL = (
     "The batch input file is larger than the {limit} maximum. Please try again with a smaller batch."
 )
+MSG_LINE_TOO_LARGE = "This request line is {size} bytes, more than the {limit}-byte maximum for one request."
 MSG_INVALID_METHOD = "The method '{method}' is not supported for batch requests. Only 'POST' is supported."
 MSG_INVALID_TYPE = "Invalid type for '{param}': expected {expected}, but got {got} instead."
 MSG_EMPTY_FILE = "The batch input file is empty. Please provide a file with at least one request."

@@ -94,9 +94,19 @@ class ScenarioParam(click.ParamType[Path]):
         self.fail(f"{text!r} is neither a file nor a bundled scenario (bundled: {', '.join(names)})", param, ctx)
 
 
-def limits(max_requests: int | None, max_batch_bytes: int | None, max_file_bytes: int | None = None) -> Limits:
+def limits(
+    max_requests: int | None,
+    max_batch_bytes: int | None,
+    max_file_bytes: int | None = None,
+    max_line_bytes: int | None = None,
+) -> Limits:
     """The default limits with the ones given on the command line replaced."""
-    given = {"batch_max_requests": max_requests, "batch_max_bytes": max_batch_bytes, "file_max_bytes": max_file_bytes}
+    given = {
+        "batch_max_requests": max_requests,
+        "batch_max_bytes": max_batch_bytes,
+        "file_max_bytes": max_file_bytes,
+        "batch_max_line_bytes": max_line_bytes,
+    }
     return Limits(**{name: value for name, value in given.items() if value is not None})
 
 

@@ -122,6 +122,13 @@ def base_urls(url: str, dialect: str | None) -> list[tuple[str, str]]:
     "--max-batch-bytes", type=POSITIVE, default=None, show_default="200 MB", help="Batch input file size limit."
 )
 @click.option("--max-file-bytes", type=POSITIVE, default=None, show_default="512 MB", help="Upload size limit.")
+@click.option(
+    "--max-line-bytes",
+    type=POSITIVE,
+    default=None,
+    show_default="16 MiB",
+    help="Size limit of one batch request line (a longer line fails validation).",
+)
 @click.option("--should-retry-header", is_flag=True, help="Send x-should-retry: false on 400/404/409 answers.")
 @click.option("--dialect", type=click.Choice(DIALECT_NAMES), default=None, help="Also mount this dialect at the root.")
 @click.option("--webhook-url", "webhook_urls", multiple=True, help="Send signed batch.* events here (repeatable).")
@@ -178,6 +185,7 @@ def serve(
     max_requests: int | None,
     max_batch_bytes: int | None,
     max_file_bytes: int | None,
+    max_line_bytes: int | None,
     should_retry_header: bool,
     dialect: str | None,
     webhook_urls: tuple[str, ...],
@@ -219,7 +227,7 @@ def serve(
             models=models,
             embedding_dimensions=_embedding_dimensions(embedding_dimensions),
             timing=Timing(requests_per_second=requests_per_second),
-            limits=limits(max_requests, max_batch_bytes, max_file_bytes),
+            limits=limits(max_requests, max_batch_bytes, max_file_bytes, max_line_bytes),
             should_retry_header=should_retry_header,
             dialect=dialect,
             webhook_urls=webhook_urls,

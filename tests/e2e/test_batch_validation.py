@@ -313,3 +313,21 @@ def test_strict_model_list_accepts_its_models(configured):
     batch = _create(server.client, (INPUTS / "chat_completions.jsonl").read_bytes())
     server.advance(2)
     assert server.client.batches.retrieve(batch.id).status == "in_progress"
+
+
+def test_a_line_over_the_line_limit_fails_validation_without_being_parsed(configured):
+    server = configured(limits=Limits(batch_max_line_bytes=300))
+    small = _tiny(1)
+    huge = orjson.dumps(
+        {
+            "custom_id": "big",
+            "method": "POST",
+            "url": CHAT,
+            "body": {"model": "m", "messages": [{"role": "user", "content": "x" * 400}]},
+        }
+    )
+    batch = _create(server.client, small + huge + b"\n" + _tiny(1).replace(b'"r0"', b'"r2"'))
+    server.advance(2)
+    message = f"This request line is {len(huge) + 1} bytes, more than the 300-byte maximum for one request."
+    _assert_failed(server.client, batch.id, [("line_too_large", 2, None, message)])
+    assert server.client.files.list().data  # the input file is kept; the server keeps serving

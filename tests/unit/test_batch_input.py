@@ -348,3 +348,13 @@ def test_iteration_refuses_a_line_that_is_not_a_request(tmp_path: Path) -> None:
     assert next(reader)[1] == RequestLine(1, "a", request("a")["body"])
     with pytest.raises(ValueError, match="line 2"):
         next(reader)
+
+
+def test_a_line_over_the_line_limit_is_counted_and_reported_once(tmp_path: Path) -> None:
+    big = request("big")
+    big["body"]["messages"] = [{"role": "user", "content": "x" * 1000}]
+    path = write_jsonl(tmp_path / "in.jsonl", [request("a"), big, request("c")])
+    report = validate_batch_input(path, CHAT, Limits(batch_max_line_bytes=500))
+    assert [(e.code, e.line) for e in report.errors] == [("line_too_large", 2)]
+    assert report.total_requests == 3
+    assert validate_batch_input(path, CHAT, Limits()).errors == []
