@@ -28,8 +28,8 @@ from emulator.serve_options import guard_options, guard_settings
 from emulator.webhooks.signing import check_secret
 
 LOG_LEVELS = ["debug", "info", "warning", "error"]
-CRASH_AT_ENV = "BATCH_EMULATOR_CRASH_AT"
-CRASH_TRACE_ENV = "BATCH_EMULATOR_CRASH_TRACE"
+CRASH_AT_ENV = "BATCH_EMULATOR_SERVE_CRASH_AT"
+CRASH_TRACE_ENV = "BATCH_EMULATOR_SERVE_CRASH_TRACE"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

@@ -3,9 +3,9 @@
 Every write that backs an acknowledged state (a record written, a transaction committed, a blob moved into
 place or deleted, the clock's horizon saved) calls `reached(point)` right after the write is durable and before
 memory changes or a response goes out. Normally that only counts. When the switch is armed with `NAME` or
-`NAME#N` (`serve --crash-at`, env `BATCH_EMULATOR_CRASH_AT`), the process calls `os._exit` the first (or N-th)
+`NAME#N` (`serve --crash-at`, env `BATCH_EMULATOR_SERVE_CRASH_AT`), the process calls `os._exit` the first (or N-th)
 time the point is reached: no `finally`, no shutdown code, no flushed buffers, exactly like `kill -9` at that
-instant. A trace file (`--crash-trace`, env `BATCH_EMULATOR_CRASH_TRACE`) gets one line per point reached, so a
+instant. A trace file (`--crash-trace`, env `BATCH_EMULATOR_SERVE_CRASH_TRACE`) gets one line per point reached, so a
 test can list the points a workload passes and then crash at each of them.
 """
 

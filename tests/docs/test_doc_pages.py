@@ -113,7 +113,7 @@ def every_option(group: click.Group, path: tuple[str, ...] = ()):
         if isinstance(command, click.Group):
             yield from every_option(command, (*path, name))
         for param in command.params:
-            if isinstance(param, click.Option):
+            if isinstance(param, click.Option) and not param.hidden:
                 yield (*path, name), max(param.opts, key=len)
 
 
