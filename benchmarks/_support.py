@@ -179,32 +179,57 @@ class ServerProcess:
         self.stop()
 
 
+PROBE_SCRIPT = """
+import sys, time, urllib.request
+url, interval = sys.argv[1], float(sys.argv[2])
+while not sys.stdin.closed:
+    began = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=600) as response:
+        response.read()
+    print(f"{(time.perf_counter() - began) * 1000:.3f}", flush=True)
+    time.sleep(interval)
+"""
+
+
 class HealthProbe:
-    """GET /_emulator/health in a background thread, one request every `interval` seconds, recording how long
-    each answer took (milliseconds): how long another client waits while the server works on something else."""
+    """GET /_emulator/health from a separate process, one request every `interval` seconds, recording how long
+    each answer took (milliseconds): how long another client waits while the server works on something else.
+
+    The probe runs in its own interpreter so the benchmark's own work (writing, parsing, the SDK) never holds
+    it back: a thread here would share this process's GIL and report the client's pauses as the server's."""
 
     def __init__(self, url: str, interval: float = 0.01) -> None:
         self.url = url + "/_emulator/health"
         self.interval = interval
         self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._process: subprocess.Popen[str] | None = None
+        self._reader = threading.Thread(target=self._read, daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            began = time.perf_counter()
-            with urllib.request.urlopen(self.url, timeout=600) as response:
-                response.read()
-            self.samples.append((time.perf_counter() - began) * 1000)
-            self._stop.wait(self.interval)
+    def _read(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        for line in self._process.stdout:
+            with contextlib.suppress(ValueError):
+                self.samples.append(float(line))
 
     def __enter__(self) -> HealthProbe:
-        self._thread.start()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", PROBE_SCRIPT, self.url, str(self.interval)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self._reader.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.samples and time.monotonic() < deadline:  # the probe is up before the work starts
+            time.sleep(0.005)
+        self.samples.clear()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
+        assert self._process is not None
+        self._process.terminate()
+        self._process.wait()
+        self._reader.join()
 
     def summary(self) -> str:
         if not self.samples:
