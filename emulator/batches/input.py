@@ -44,13 +44,12 @@ request lines and do not count in `total_requests`. So in a file that passed, re
 Error cap: after `max_errors` line errors no more are recorded, but every line is still read and checked,
 so `total_requests`, `embedding_inputs` and the file-level errors stay exact.
 
-Duplicates are found through 64-bit BLAKE2b digests of the `custom_id`s, not the strings themselves. Two
-different ids share a digest with odds of about n²/2⁶⁵ (3·10⁻¹¹ for 50,000 lines); such a collision would be
-reported as a duplicate. The emulator accepts that risk for constant-size entries. The first pass only
+Duplicates are found through 64-bit digests of the `custom_id`s (their string hashes). The first pass only
 stores the digests in packed arrays (8 bytes a line, split into 256 buckets by their low byte) and looks for
 repeats bucket by bucket afterwards; only when some digest repeats does a second pass run, which reports the
-duplicates in line order while remembering just the repeating digests. So a million-line file needs about
-8 MB for this check rather than a set of a million integers.
+duplicates in line order while remembering just the ids of the repeating digests, and compares those ids
+themselves, so two different ids that happen to share a digest are never reported. So a million-line file
+needs about 8 MB for this check rather than a set of a million strings.
 """
 
 from __future__ import annotations
@@ -58,7 +57,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from hashlib import blake2b
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
@@ -97,6 +95,9 @@ __all__ = [
 EMBEDDINGS = "/v1/embeddings"
 MODEL_PROBE_LINES = 1000  # lines read to name the model in the file-too-large message
 ID_BUCKETS = 256  # custom_id digests are kept in this many packed arrays, by their low byte
+# A custom_id's digest is its 64-bit string hash: both passes of a validation run in one process, and the second
+# pass compares the ids themselves, so two ids of the same digest are never taken for a duplicate.
+_DIGEST_MASK = (1 << 64) - 1
 
 
 @dataclass(slots=True)
@@ -133,7 +134,7 @@ class _Scan:
     model_ok: bool = True
     embedding_inputs: int = 0
     repeated: set[int] | None = None  # second pass: the digests that occur more than once
-    seen_ids: set[int] = field(default_factory=set)
+    seen_ids: dict[int, set[str]] = field(default_factory=dict)  # second pass: the ids seen, by repeated digest
     max_line_bytes: int = 0  # longer lines are `line_too_large` and not parsed; 0: no limit
     id_digests: list[array[int]] = field(default_factory=lambda: [array("Q") for _ in range(ID_BUCKETS)])
     model_known: dict[str, bool] = field(default_factory=dict)
@@ -160,14 +161,15 @@ class _Scan:
         if not (type(custom_id) is str and type(body) is dict and request.get("method") == "POST" and url == endpoint):
             self.extend(envelope_errors(request, str(url) if foreign else endpoint, line))
         if type(custom_id) is str:
-            digest = int.from_bytes(blake2b(custom_id.encode(), digest_size=8).digest(), "little")
+            digest = hash(custom_id) & _DIGEST_MASK
             if self.repeated is None:
                 self.id_digests[digest & 0xFF].append(digest)
             elif digest in self.repeated:
-                if digest in self.seen_ids:
+                seen = self.seen_ids.setdefault(digest, set())
+                if custom_id in seen:
                     self.add(LineError("duplicate_custom_id", MSG_DUPLICATE_ID.format(custom_id=custom_id), None, line))
                 else:
-                    self.seen_ids.add(digest)
+                    seen.add(custom_id)
         if type(body) is dict and not foreign:
             self.body(body, line)
 

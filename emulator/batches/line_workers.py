@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import orjson
 
-from emulator.batches.result_lines import result_line
+from emulator.batches.result_lines import ResultLines
 from emulator.engine.budget import in_slice, wait_on
 from emulator.fake_model import FakeModel
 
@@ -74,7 +74,9 @@ def answer_block(model: FakeModel, job: BlockJob) -> BlockResult:
     tokens = [0, 0, 0, 0]
     index = job.first_index
     read = consumed = 0
-    seed, batch_id, endpoint, started, rate = job.settings.seed, job.batch_id, job.endpoint, job.started, job.rate
+    endpoint, started, rate = job.endpoint, job.started, job.rate
+    lines = ResultLines(job.settings.seed, job.batch_id)
+    answer = model.answer_line
     for raw in job.lines:
         read += len(raw)
         if raw.isspace():
@@ -84,8 +86,8 @@ def answer_block(model: FakeModel, job: BlockJob) -> BlockResult:
         custom_id = request["custom_id"]
         finish = started + (index + 1) / rate  # the same arithmetic as slot_end()
         index += 1
-        result = model.respond(endpoint, request["body"], custom_id=custom_id, created=int(finish))
-        data = result_line(seed, batch_id, custom_id, result.status_code, result.body)
+        result = answer(endpoint, request["body"], custom_id=custom_id, created=int(finish))
+        data = lines.answered(custom_id, result.status_code, result.body_json)
         if 200 <= result.status_code < 300:
             output.append(data)
             used = result.usage

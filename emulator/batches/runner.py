@@ -21,7 +21,7 @@ from typing import Any
 from emulator.batches.input import RequestLine, iter_request_lines
 from emulator.batches.line_workers import BlockJob, LinePool, model_settings
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
-from emulator.batches.result_lines import result_line
+from emulator.batches.result_lines import ResultLines, result_line
 from emulator.batches.work_files import WorkFiles
 from emulator.engine.budget import CHECK_EVERY, spent
 from emulator.fake_model import FakeModel, ModelResult, ResponseShape, TokenUsage
@@ -160,6 +160,7 @@ class LineRunner:
         self.seed = seed
         self.pool = pool
         self.fired: list[dict[str, Any]] = []
+        self._lines = ResultLines(seed, record["id"])
 
     def _settle(self, outcome: LineOutcome, line: int, custom_id: str) -> None:
         record = self.record
@@ -211,34 +212,35 @@ class LineRunner:
         rate = float(record["plan"]["timing"]["requests_per_second"])
         endpoint = record["endpoint"]
         batch_id = record["id"]
-        seed = self.seed
-        respond = self.model.respond
+        answer = self.model.answer_line
+        lines = self._lines
         engine = self.engine
         line_effect = engine.line_effect if engine is not None and engine.scenario.lines else None
         pending: list[bytes] = []
-        pending_bytes = 0
-        done = 0
-        tokens = [0, 0, 0, 0]
+        pending_bytes = done = input_tokens = cached_tokens = output_tokens = reasoning_tokens = 0
+        cursor_line = progress["cursor_line"]
+        cursor_offset = progress["cursor_offset"]
 
         def flush() -> None:
-            nonlocal pending_bytes, done
+            nonlocal pending_bytes, done, input_tokens, cached_tokens, output_tokens, reasoning_tokens
+            progress["cursor_line"] = cursor_line
+            progress["cursor_offset"] = cursor_offset
             if pending:
                 self.work.write("output", b"".join(pending))
                 pending.clear()
             progress["out_bytes"] += pending_bytes
             progress["out_lines"] += done
             counts["completed"] += done
-            usage["input_tokens"] += tokens[0]
-            usage["cached_tokens"] += tokens[1]
-            usage["output_tokens"] += tokens[2]
-            usage["reasoning_tokens"] += tokens[3]
-            pending_bytes = done = 0
-            tokens[:] = [0, 0, 0, 0]
+            usage["input_tokens"] += input_tokens
+            usage["cached_tokens"] += cached_tokens
+            usage["output_tokens"] += output_tokens
+            usage["reasoning_tokens"] += reasoning_tokens
+            pending_bytes = done = input_tokens = cached_tokens = output_tokens = reasoning_tokens = 0
 
-        requests = iter_request_lines(self.input_path, progress["cursor_offset"], progress["cursor_line"])
+        requests = iter_request_lines(self.input_path, cursor_offset, cursor_line)
         try:
             for offset, request in requests:
-                index = progress["cursor_line"]
+                index = cursor_line
                 custom_id = request.custom_id
                 effect = None
                 if line_effect is not None:
@@ -249,36 +251,35 @@ class LineRunner:
                         body=request.body,
                         model=record.get("model"),
                     )
-                progress["cursor_offset"] = offset
-                progress["cursor_line"] = index + 1
+                cursor_offset = offset
+                cursor_line = index + 1
                 if effect is None and request.url != endpoint:
                     flush()
-                    line = result_line(seed, batch_id, custom_id, 400, foreign_url_error(endpoint, request.url))
+                    line = lines.line(custom_id, 400, foreign_url_error(endpoint, request.url))
                     self._settle(LineOutcome("error", "failed", line, None, None), request.line, custom_id)
                 elif effect is None:
-                    finish = started + (index + 1) / rate  # the same arithmetic as slot_end()
-                    result = respond(endpoint, request.body, custom_id=custom_id, created=int(finish))
+                    finish = started + cursor_line / rate  # the same arithmetic as slot_end()
+                    result = answer(endpoint, request.body, custom_id=custom_id, created=int(finish))
                     status = result.status_code
+                    data = lines.answered(custom_id, status, result.body_json)
                     if 200 <= status < 300:
-                        data = result_line(seed, batch_id, custom_id, status, result.body)
                         pending.append(data)
                         pending_bytes += len(data)
                         done += 1
-                        used = result.usage
-                        tokens[0] += used.input_tokens
-                        tokens[1] += used.cached_tokens
-                        tokens[2] += used.output_tokens
-                        tokens[3] += used.reasoning_tokens
+                        line_input, line_cached, line_output, line_reasoning = result.usage
+                        input_tokens += line_input
+                        cached_tokens += line_cached
+                        output_tokens += line_output
+                        reasoning_tokens += line_reasoning
                         if len(pending) >= WRITE_BLOCK:
                             flush()
                     else:
                         flush()
-                        line = result_line(seed, batch_id, custom_id, status, result.body)
-                        self._settle(LineOutcome("error", "failed", line, None, None), request.line, custom_id)
+                        self._settle(LineOutcome("error", "failed", data, None, None), request.line, custom_id)
                 else:
                     flush()
                     self._run_line(index, request, effect)
-                if progress["cursor_line"] >= limit:
+                if cursor_line >= limit:
                     break
                 if not index % CHECK_EVERY and spent():
                     return False
@@ -397,7 +398,7 @@ class LineRunner:
         return True
 
     def _write_expired(self, custom_id: str) -> None:
-        data = result_line(self.seed, self.record["id"], custom_id, None, None, EXPIRED_ERROR)
+        data = self._lines.line(custom_id, None, None, EXPIRED_ERROR)
         self.work.write("error", data)
         self.record["progress"]["err_bytes"] += len(data)
         self.record["progress"]["err_lines"] += 1

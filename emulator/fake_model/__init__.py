@@ -5,8 +5,17 @@
 seed. `count_tokens` is the single token estimate every answer's usage is built from.
 """
 
+from emulator.fake_model.line_answers import LineAnswer
 from emulator.fake_model.model import SUPPORTED_ENDPOINTS, FakeModel
 from emulator.fake_model.result import ModelResult, ResponseShape, TokenUsage
 from emulator.fake_model.tokens import count_tokens
 
-__all__ = ["SUPPORTED_ENDPOINTS", "FakeModel", "ModelResult", "ResponseShape", "TokenUsage", "count_tokens"]
+__all__ = [
+    "SUPPORTED_ENDPOINTS",
+    "FakeModel",
+    "LineAnswer",
+    "ModelResult",
+    "ResponseShape",
+    "TokenUsage",
+    "count_tokens",
+]

@@ -16,7 +16,7 @@ from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.digest import rng_for, sub_digest
 from emulator.fake_model.result import ResponseShape
 from emulator.fake_model.schema.instance import SchemaTooLarge, instance_for
-from emulator.fake_model.text import cut_at_stop, prose, prose_counted
+from emulator.fake_model.text import cut_at_stop, prose, prose_counted, prose_within
 from emulator.fake_model.tokens import count_tokens, first_tokens
 from emulator.fake_model.tools import FunctionSpec, arguments_for
 
@@ -61,6 +61,9 @@ def text_reply(
     """A text reply (prose, a JSON object or a schema instance), cut at a stop sequence and to `budget` visible
     tokens: (text, its tokens, finish reason)."""
     tokens = -1
+    if text_format == "text" and not stop and budget is not None and budget > 0:
+        text, tokens, cut = prose_within(digest, mention, budget)
+        return text, tokens, "length" if cut else "stop"
     if text_format == "text":
         text, tokens = prose_counted(digest, mention)
     elif text_format == "json_object":

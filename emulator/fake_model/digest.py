@@ -75,10 +75,25 @@ def content_digest(seed: int, endpoint: str, body: Mapping[str, Any]) -> bytes:
     return digest_of(seed, endpoint, content_canonical(body))
 
 
+ID_DIGEST_SIZE = 16  # bytes of the BLAKE2b behind the id key and the ids made from it
+_CONTENT_STATE = hashlib.blake2b(digest_size=64, person=b"fake-model-text")
+
+
+def content_hasher() -> Any:
+    """A fresh BLAKE2b state for a content digest: feed it the content, then `digest_suffix`."""
+    return _CONTENT_STATE.copy()
+
+
+def digest_suffix(seed: int, endpoint: str) -> bytes:
+    """What a content digest hashes after the content."""
+    return b"\x1f%d\x1f%s" % (seed, endpoint.encode())
+
+
 def digest_of(seed: int, endpoint: str, content: bytes) -> bytes:
     """The content digest, given the canonical JSON of the body without its delivery options."""
-    h = hashlib.blake2b(content, digest_size=64, person=b"fake-model-text")
-    h.update(b"\x1f%d\x1f%s" % (seed, endpoint.encode()))
+    h = _CONTENT_STATE.copy()
+    h.update(content)
+    h.update(digest_suffix(seed, endpoint))
     return h.digest()
 
 
@@ -103,7 +118,8 @@ class IdMaker:
     __slots__ = ("_key",)
 
     def __init__(self, seed: int, custom_id: str | None, canonical_body: bytes) -> None:
-        self._key = hashlib.blake2b(canonical_body, digest_size=16).hexdigest() + f"|{seed}|{custom_id or ''}"
+        key = hashlib.blake2b(canonical_body, digest_size=ID_DIGEST_SIZE).hexdigest()
+        self._key = f"{key}|{seed}|{custom_id or ''}"
 
     def hex(self, kind: str, n: int = 32) -> str:
         return hex_of(f"{self._key}\x1f{kind}", n)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from emulator.engine.errors import EmulatorError, InvalidRequest
 from emulator.fake_model.catalogue import DEFAULT_MODELS, is_reasoning_model, model_entries
 from emulator.fake_model.chat import answer_chat
@@ -16,6 +18,7 @@ from emulator.fake_model.completions import answer_completions
 from emulator.fake_model.context import Call
 from emulator.fake_model.digest import DELIVERY_KEYS, IdMaker, canonical, content_canonical, digest_of
 from emulator.fake_model.embeddings import EmbeddingSizes, answer_embeddings
+from emulator.fake_model.line_answers import LineAnswer, plain_chat_line
 from emulator.fake_model.media import answer_image_edit, answer_image_generation, answer_video, image_events
 from emulator.fake_model.moderations import answer_moderations
 from emulator.fake_model.request_forms import FormCache, canonical_parts, form_key
@@ -76,6 +79,16 @@ class FakeModel:
             return self._handlers[endpoint](call)
         except EmulatorError as error:
             return ModelResult.from_error(error)
+
+    def answer_line(self, endpoint: str, body: Any, *, custom_id: str, created: int) -> LineAnswer:
+        """A batch line's answer with its body as JSON bytes: the same bytes as `orjson.dumps` of the body
+        `respond` gives, made from a per-form template for plain chat lines."""
+        if endpoint == rq.CHAT and type(body) is dict:
+            answer = plain_chat_line(self._forms, self.seed, body, custom_id, created)
+            if answer is not None:
+                return answer
+        result = self.respond(endpoint, body, custom_id=custom_id, created=created)
+        return LineAnswer(result.status_code, orjson.dumps(result.body), result.usage)
 
     def stream_events(self, endpoint: str, body: Mapping[str, Any], *, created: int = 0) -> Iterator[dict[str, Any]]:
         """Streamed form of `respond` for chat completions (chunks), responses and images (typed events).

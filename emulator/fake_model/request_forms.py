@@ -7,7 +7,8 @@ field. For each form the fake model keeps:
 * whether the rest of the body passed validation (so only the per-line field is checked again);
 * the canonical JSON of the body split around the per-line field, with and without the delivery options
   (see `digest`), so both canonical encodings cost one `orjson.dumps` of that field;
-* a slot for the answer builder's own plan (what it derives from the options), filled on first use.
+* a slot for the answer builder's own plan (what it derives from the options), filled on first use;
+* a slot for the template a batch line of this form is answered from as JSON bytes (see `line_answers`).
 
 A form is recognised by the canonical JSON of the body with the per-line field replaced by a placeholder.
 Bodies that are not plain JSON (a value orjson cannot encode without help, a non-string key) have no form
@@ -31,11 +32,13 @@ MAX_FORMS = 512  # forms kept per model; the cache starts over when full
 
 @dataclass(slots=True)
 class RequestForm:
-    """A body's canonical JSON around its per-line field, and the plan its answer builder made for it."""
+    """A body's canonical JSON around its per-line field, the plan its answer builder made for it and the
+    template its batch lines are answered from."""
 
     full: tuple[bytes, bytes]
     content: tuple[bytes, bytes]
     plan: Any = None
+    line_template: Any = None
 
 
 def _split(encoded: bytes) -> tuple[bytes, bytes] | None:

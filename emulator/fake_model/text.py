@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from emulator.fake_model.digest import sub_digest
-from emulator.fake_model.tokens import count_tokens
+from emulator.fake_model.tokens import count_tokens, first_tokens
 
 WORDS: tuple[str, ...] = tuple(
     """
@@ -47,6 +47,8 @@ _VARIANT_TOKENS: tuple[int, ...] = tuple(sum((len(w) + 3) // 4 for w in v.split(
 _PUNCTUATION = "\"'`.,;:!?()[]{}<>*_#"
 _CONNECTORS = ("about", "regarding", "on", "concerning")
 _CONNECTOR_TOKENS = tuple((len(c) + 3) // 4 for c in _CONNECTORS)
+# Layouts of the default length, by (phrase count - 2) * 16 + layout variant, filled on first use.
+_DEFAULT_LAYOUTS: list[tuple[tuple[int, ...], tuple[int, ...]] | None] = [None] * (12 * 16)
 
 
 def mention_from(text: str, digest: bytes) -> str:
@@ -75,29 +77,70 @@ def prose_counted(digest: bytes, mention: str = "", min_words: int = 8, max_word
     Text is assembled from three-word phrases (one digest byte each) grouped into sentences of one
     to three phrases by a precomputed layout, so the work is a few table look-ups done in C.
     """
-    if min_words == 8 and max_words == 40:
-        count = 2 + digest[0] % 12  # the default range, 2 to 13 phrases, without the arithmetic
+    parts, _, tokens, _ = _prose_parts(digest, mention, min_words, max_words)
+    return " ".join(parts), tokens
+
+
+def prose_within(digest: bytes, mention: str, budget: int) -> tuple[str, int, bool]:
+    """Default-length prose cut to its first `budget` (>= 1) tokens: (text, tokens, whether it was cut). The
+    same text as `tokens.first_tokens` of the whole prose, found phrase by phrase from the phrases' known
+    token counts, so only the phrase the budget ends in is cut word by word."""
+    parts, sizes, tokens, mentioned = _prose_parts(digest, mention, 8, 40)
+    if tokens <= budget:
+        return " ".join(parts), tokens, False
+    left = budget
+    for k, part in enumerate(parts):
+        size = count_tokens(part) if k == mentioned else sizes[k if mentioned < 0 or k < mentioned else k - 1]
+        if size >= left:
+            head = " ".join(parts[:k])
+            cut = first_tokens(part, left) if size > left else part
+            return (f"{head} {cut}" if head else cut), budget, True
+        left -= size
+    raise AssertionError("the phrases hold fewer tokens than counted")  # pragma: no cover
+
+
+def _prose_parts(
+    digest: bytes, mention: str, min_words: int, max_words: int
+) -> tuple[list[str], tuple[int, ...], int, int]:
+    """The phrases of `prose` (with the mention's phrase, if any), the token counts of the dictionary phrases,
+    the token count of the whole and where the mention's phrase is (-1 when none)."""
+    if min_words == 8 and max_words == 40:  # the default range, 2 to 13 phrases: a layout from the table
+        key = (digest[0] % 12) << 4 | digest[2] >> 4
+        layout = _DEFAULT_LAYOUTS[key]
+        if layout is None:
+            layout = _DEFAULT_LAYOUTS[key] = _layout(2 + digest[0] % 12, digest[2] >> 4)
+        offsets, middles = layout
+        source = digest[1 : len(offsets) + 1]
     else:
         low = max(1, min_words // 3)
         high = max(low, max_words // 3)
         count = low + digest[0] % (high - low + 1)
-    source = digest[1:]
-    while len(source) < count:
-        source += sub_digest(source[-64:], len(source))
-    offsets, middles = _layout(count, digest[2] >> 4)
-    indices = list(map(operator.add, offsets, source[:count]))
-    parts = list(map(_VARIANTS.__getitem__, indices))
-    tokens = sum(map(_VARIANT_TOKENS.__getitem__, indices))
+        source = digest[1:]
+        while len(source) < count:
+            source += sub_digest(source[-64:], len(source))
+        offsets, middles = _layout(count, digest[2] >> 4)
+        source = source[:count]
+    pick = operator.itemgetter(*map(operator.add, offsets, source))
+    if len(offsets) == 1:
+        parts = [pick(_VARIANTS)]
+        sizes: tuple[int, ...] = (pick(_VARIANT_TOKENS),)
+    else:
+        parts = list(pick(_VARIANTS))
+        sizes = pick(_VARIANT_TOKENS)
+    tokens = sum(sizes)
+    mentioned = -1
     if mention:
         which = digest[2] & 3
         connector = _CONNECTORS[which]
         tokens += _CONNECTOR_TOKENS[which] + count_tokens(mention)
         if middles:
-            parts.insert(middles[digest[1] % len(middles)], f"{connector} {mention}")
+            mentioned = middles[digest[1] % len(middles)]
+            parts.insert(mentioned, f"{connector} {mention}")
         else:
+            mentioned = len(parts)
             parts.append(f"{connector[:1].upper()}{connector[1:]} {mention}.")
             tokens += 1 if len(mention.split()[-1]) % 4 == 0 else 0
-    return " ".join(parts), tokens
+    return parts, sizes, tokens, mentioned
 
 
 @lru_cache(maxsize=4096)

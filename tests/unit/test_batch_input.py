@@ -206,6 +206,14 @@ def test_a_duplicate_is_reported_on_every_repeat(tmp_path: Path) -> None:
     assert [(e.code, e.line) for e in report.errors] == [("duplicate_custom_id", 3), ("duplicate_custom_id", 4)]
 
 
+def test_ids_that_share_a_digest_are_not_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("emulator.batches.input._DIGEST_MASK", 0)  # every id gets the same digest
+    path = write_jsonl(tmp_path / "in.jsonl", [request(name) for name in ("a", "b", "a", "c", "b", "d")])
+    report = validate_batch_input(path, CHAT, LIMITS)
+    assert [(e.code, e.line) for e in report.errors] == [("duplicate_custom_id", 3), ("duplicate_custom_id", 5)]
+    assert "'a'" in report.errors[0].message and "'b'" in report.errors[1].message
+
+
 # Blank-line policy: trailing whitespace-only lines are ignored; any other blank line is invalid JSON.
 
 
