@@ -88,15 +88,19 @@ CASES: dict[str, tuple[str, Callable[[int], dict[str, Any]]]] = {
 }
 
 
-def measure(model: FakeModel, endpoint: str, make: Callable[[int], dict[str, Any]], seconds: float) -> float:
-    """CPU seconds per answer over distinct pre-built bodies (body construction is not timed)."""
+def measure(
+    model: FakeModel, endpoint: str, make: Callable[[int], dict[str, Any]], seconds: float, as_line: bool
+) -> float:
+    """CPU seconds per answer over distinct pre-built bodies (body construction is not timed): `respond` (a dict,
+    as a direct request gets it) or, `as_line`, `answer_line` (the JSON bytes a batch line gets)."""
     bodies = [make(i) for i in range(20_000)]
+    answer = model.answer_line if as_line else model.respond
     done = 0
     spent = 0.0
     while spent < seconds:
         start = time.process_time()
         for body in bodies[done % 20_000 : done % 20_000 + 500]:
-            model.respond(endpoint, body, custom_id=f"line-{done}", created=1_700_000_000)
+            answer(endpoint, body, custom_id=f"line-{done}", created=1_700_000_000)
             done += 1
         spent += time.process_time() - start
     return spent / done
@@ -107,10 +111,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=3, help="runs per endpoint; the best is reported")
     args = parser.parse_args()
-    print(f"{'endpoint':<22} {'CPU us/answer':>14} {'answers/CPU s':>14}")
+    print(f"{'endpoint':<22} {'CPU us/answer':>14} {'answers/CPU s':>14} {'as batch line us':>17}")
     for name, (endpoint, make) in CASES.items():
-        best = min(measure(FakeModel(seed=0), endpoint, make, args.seconds) for _ in range(args.repeat))
-        print(f"{name:<22} {best * 1e6:>14.1f} {1 / best:>14,.0f}")
+        best = min(measure(FakeModel(seed=0), endpoint, make, args.seconds, False) for _ in range(args.repeat))
+        line = min(measure(FakeModel(seed=0), endpoint, make, args.seconds, True) for _ in range(args.repeat))
+        print(f"{name:<22} {best * 1e6:>14.1f} {1 / best:>14,.0f} {line * 1e6:>17.1f}")
 
 
 if __name__ == "__main__":

@@ -87,8 +87,10 @@ __all__ = [
     "RequestLine",
     "ValidationReport",
     "ValidationRun",
+    "decode_request",
     "first_url",
     "iter_request_lines",
+    "iter_requests",
     "validate_batch_input",
 ]
 
@@ -379,7 +381,15 @@ def iter_request_lines(
     it, so line numbers continue where the previous pass stopped. Blank lines are skipped but counted.
     A line that is not a valid request raises `ValueError`: the file was not validated, or changed since.
     """
-    loads = orjson.loads
+    for offset, line, request in iter_requests(path, start_offset, start_line):
+        yield offset, RequestLine(line, request["custom_id"], request["body"], request.get("url"))
+
+
+def iter_requests(
+    path: Path, start_offset: int = 0, start_line: int = 0
+) -> Generator[tuple[int, int, dict[str, Any]], None, None]:
+    """`iter_request_lines` with each request as `(offset after the line, line number, decoded object)`: what a
+    loop over many lines needs, without a `RequestLine` per line."""
     offset = start_offset
     line = start_line
     with path.open("rb") as stream:
@@ -389,12 +399,16 @@ def iter_request_lines(
             offset += len(raw)
             if raw.isspace():
                 continue
-            try:
-                request = loads(raw)
-                custom_id = request["custom_id"]
-                body = request["body"]
-            except (orjson.JSONDecodeError, TypeError, KeyError) as exc:
-                raise ValueError(f"line {line} of {path} is not a valid batch request") from exc
-            if type(custom_id) is not str or type(body) is not dict:
-                raise ValueError(f"line {line} of {path} is not a valid batch request")
-            yield offset, RequestLine(line, custom_id, body, request.get("url"))
+            yield offset, line, decode_request(raw, line, path)
+
+
+def decode_request(raw: bytes, line: int, path: Path) -> dict[str, Any]:
+    """The request object of a line of a validated file (`line` and `path` name it in the `ValueError` a line
+    that is not a valid request raises); its `custom_id` is a string and its `body` an object."""
+    try:
+        request = orjson.loads(raw)
+        if type(request["custom_id"]) is str and type(request["body"]) is dict:
+            return request  # type: ignore[no-any-return]
+    except (orjson.JSONDecodeError, TypeError, KeyError):
+        pass
+    raise ValueError(f"line {line} of {path} is not a valid batch request")

@@ -9,7 +9,9 @@ from typing import Any
 import orjson
 
 _LINE_ID_SIZE = 16  # bytes of the BLAKE2b behind a line's `id` and `request_id`
-_ANSWERED = b'{"id":"batch_req_%b","custom_id":%b,"response":{"status_code":%d,"request_id":"%b","body":%b},"error":null}\n'
+_ANSWERED = (
+    b'{"id":"batch_req_%b","custom_id":%b,"response":{"status_code":%d,"request_id":"%b","body":%b},"error":null}\n'
+)
 
 
 class ResultLines:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.batches.input import RequestLine, iter_request_lines
+from emulator.batches.input import RequestLine, iter_request_lines, iter_requests
 from emulator.batches.line_workers import BlockJob, LinePool, model_settings
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
 from emulator.batches.result_lines import ResultLines, result_line
@@ -237,36 +237,33 @@ class LineRunner:
             usage["reasoning_tokens"] += reasoning_tokens
             pending_bytes = done = input_tokens = cached_tokens = output_tokens = reasoning_tokens = 0
 
-        requests = iter_request_lines(self.input_path, cursor_offset, cursor_line)
+        requests = iter_requests(self.input_path, cursor_offset, cursor_line)  # no RequestLine per line
         try:
-            for offset, request in requests:
+            for offset, file_line, request in requests:
                 index = cursor_line
-                custom_id = request.custom_id
+                custom_id = request["custom_id"]
+                body = request["body"]
+                url = request.get("url")
                 effect = None
                 if line_effect is not None:
                     effect = line_effect(
-                        batch_id=batch_id,
-                        line=request.line,
-                        custom_id=custom_id,
-                        body=request.body,
-                        model=record.get("model"),
+                        batch_id=batch_id, line=file_line, custom_id=custom_id, body=body, model=record.get("model")
                     )
                 cursor_offset = offset
                 cursor_line = index + 1
-                if effect is None and request.url != endpoint:
+                if effect is None and url != endpoint:
                     flush()
-                    line = lines.line(custom_id, 400, foreign_url_error(endpoint, request.url))
-                    self._settle(LineOutcome("error", "failed", line, None, None), request.line, custom_id)
+                    line = lines.line(custom_id, 400, foreign_url_error(endpoint, url))
+                    self._settle(LineOutcome("error", "failed", line, None, None), file_line, custom_id)
                 elif effect is None:
                     finish = started + cursor_line / rate  # the same arithmetic as slot_end()
-                    result = answer(endpoint, request.body, custom_id=custom_id, created=int(finish))
-                    status = result.status_code
-                    data = lines.answered(custom_id, status, result.body_json)
+                    status, body_json, used = answer(endpoint, body, custom_id=custom_id, created=int(finish))
+                    data = lines.answered(custom_id, status, body_json)
                     if 200 <= status < 300:
                         pending.append(data)
                         pending_bytes += len(data)
                         done += 1
-                        line_input, line_cached, line_output, line_reasoning = result.usage
+                        line_input, line_cached, line_output, line_reasoning = used
                         input_tokens += line_input
                         cached_tokens += line_cached
                         output_tokens += line_output
@@ -275,10 +272,10 @@ class LineRunner:
                             flush()
                     else:
                         flush()
-                        self._settle(LineOutcome("error", "failed", data, None, None), request.line, custom_id)
+                        self._settle(LineOutcome("error", "failed", data, None, None), file_line, custom_id)
                 else:
                     flush()
-                    self._run_line(index, request, effect)
+                    self._run_line(index, RequestLine(file_line, custom_id, body, url), effect)
                 if cursor_line >= limit:
                     break
                 if not index % CHECK_EVERY and spent():

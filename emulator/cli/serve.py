@@ -18,7 +18,7 @@ import click
 from pydantic import ValidationError
 
 from emulator.cli.options import PORT, POSITIVE, POSITIVE_FLOAT, ScenarioParam, limits, max_requests_option
-from emulator.config import EmulatorConfig, Timing
+from emulator.config import WORKER_MIN_LINES, EmulatorConfig, Timing
 from emulator.dialects.registry import DIALECT_NAMES, DIALECTS
 from emulator.engine import crash
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
@@ -142,7 +142,7 @@ def base_urls(url: str, dialect: str | None) -> list[tuple[str, str]]:
 @click.option(
     "--worker-min-lines",
     type=POSITIVE,
-    default=20_000,
+    default=WORKER_MIN_LINES,
     help="Lines a batch must have to answer at once before the workers take them.",
 )
 @click.option(
