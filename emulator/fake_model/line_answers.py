@@ -23,8 +23,8 @@ from emulator.fake_model.chat import ChatPlan
 from emulator.fake_model.digest import ID_DIGEST_SIZE, canonical_json, content_hasher, digest_suffix
 from emulator.fake_model.request_forms import FormCache, RequestForm, form_key
 from emulator.fake_model.result import TokenUsage
-from emulator.fake_model.text import mention_from, prose_within
-from emulator.fake_model.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_tokens
+from emulator.fake_model.text import MENTION_WINDOW, mention_among, prose_within
+from emulator.fake_model.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_tokens, count_word_tokens
 from emulator.fake_model.validation.endpoints import CHAT
 
 # Roles a plain message may have (a tool or function message needs more than a role and a content).
@@ -94,11 +94,13 @@ class PlainChatTemplate:
         )
 
 
-def plain_prompt(messages: list[Any]) -> tuple[int, str] | None:
-    """The prompt tokens and the last user text of plain messages (each a role and a string content), in one
-    pass; None when any message is more than that (the general path validates and counts it)."""
+def plain_prompt(messages: list[Any]) -> tuple[int, list[str]] | None:
+    """The prompt tokens of plain messages (each a role and a string content) and the words the mention is
+    taken from (those of the end of the last user message), in one pass; None when any message is more than
+    that (the general path validates and counts it)."""
     total = REPLY_PRIMING
-    user = ""
+    user: str | None = None
+    user_words: list[str] = []
     known = _KNOWN_COUNTS
     for message in messages:
         if type(message) is not dict or len(message) != 2:
@@ -107,15 +109,22 @@ def plain_prompt(messages: list[Any]) -> tuple[int, str] | None:
         content = message.get("content")
         if type(content) is not str or role not in _PLAIN_ROLES:
             return None
+        if role == "user":  # its words give both its tokens and the mention
+            user = content
+            user_words = content.split()
+            total += MESSAGE_OVERHEAD + count_word_tokens(user_words)
+            continue
         tokens = known.get(content)
         if tokens is None:
             tokens = count_tokens(content)
             if len(known) < _KNOWN_LIMIT and len(content) <= _KNOWN_LENGTH:
                 known[content] = tokens
         total += MESSAGE_OVERHEAD + tokens
-        if role == "user":
-            user = content
-    return (total, user) if messages else None
+    if not messages:
+        return None
+    if user is not None and len(user) > MENTION_WINDOW:
+        user_words = user[-MENTION_WINDOW:].split()
+    return total, user_words
 
 
 def plain_chat_line(
@@ -138,7 +147,7 @@ def plain_chat_line(
     prompt = plain_prompt(messages)
     if prompt is None or prompt[0] > template.window:
         return None
-    prompt_tokens, user_text = prompt
+    prompt_tokens, user_words = prompt
     encoded = canonical_json(messages)
     content = template.content_state.copy()
     content.update(encoded)
@@ -149,7 +158,7 @@ def plain_chat_line(
     full.update(template.full_tail)
     ids = _ID_STATE.copy()
     ids.update(b"%b%b%b\x1fchatcmpl" % (hexlify(full.digest()), template.id_infix, custom_id.encode()))
-    mention = mention_from(user_text, digest)
+    mention = mention_among(user_words, digest)
     if template.stop:
         text, tokens, finish = text_reply(digest, mention, "text", template.budget, template.stop)
         cut = finish == "length"

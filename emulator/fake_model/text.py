@@ -51,11 +51,18 @@ _CONNECTOR_TOKENS = tuple((len(c) + 3) // 4 for c in _CONNECTORS)
 _DEFAULT_LAYOUTS: list[tuple[tuple[int, ...], tuple[int, ...]] | None] = [None] * (12 * 16)
 
 
+MENTION_WINDOW = 2000  # characters at the end of the user's text the mention is taken from
+
+
 def mention_from(text: str, digest: bytes) -> str:
     """One word (3+ characters, starting with a letter) of the user's text chosen by the digest, or ""."""
     if not text:
         return ""
-    words = text[-2000:].split()
+    return mention_among(text[-MENTION_WINDOW:].split(), digest)
+
+
+def mention_among(words: list[str], digest: bytes) -> str:
+    """`mention_from` given the words of the last `MENTION_WINDOW` characters of the user's text."""
     if not words:
         return ""
     first = digest[63] % len(words)
@@ -67,7 +74,8 @@ def mention_from(text: str, digest: bytes) -> str:
 
 
 def prose(digest: bytes, mention: str = "", min_words: int = 8, max_words: int = 40) -> str:
-    """Sentences of dictionary words picked by `digest`, with `mention` worked in after a connector."""
+    """Sentences of dictionary words picked by `digest`, with `mention` (one word, as `mention_from` picks it,
+    or "") worked in after a connector."""
     return prose_counted(digest, mention, min_words, max_words)[0]
 
 
@@ -132,14 +140,14 @@ def _prose_parts(
     if mention:
         which = digest[2] & 3
         connector = _CONNECTORS[which]
-        tokens += _CONNECTOR_TOKENS[which] + count_tokens(mention)
+        tokens += _CONNECTOR_TOKENS[which] + ((len(mention) + 3) >> 2)  # one word: no split needed
         if middles:
             mentioned = middles[digest[1] % len(middles)]
             parts.insert(mentioned, f"{connector} {mention}")
         else:
             mentioned = len(parts)
             parts.append(f"{connector[:1].upper()}{connector[1:]} {mention}.")
-            tokens += 1 if len(mention.split()[-1]) % 4 == 0 else 0
+            tokens += 1 if len(mention) % 4 == 0 else 0
     return parts, sizes, tokens, mentioned
 
 

@@ -41,6 +41,10 @@ def _chat_bodies(rng: random.Random) -> list[dict[str, Any]]:
             "temperature": 0.5,
         },
         {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": _question(rng)}], "max_tokens": 1},
+        {  # a long question: the mention comes from its last 2,000 characters
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": " ".join(_question(rng) for _ in range(40))}],
+        },
         {"model": "my-%s-model", "messages": [{"role": "user", "content": _question(rng)}], "metadata": {"a": "b"}},
         {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": _question(rng)}], "stop": ["the", "of"]},
     ]
@@ -81,9 +85,9 @@ def test_chat_lines_of_every_form_are_the_bytes_of_the_answer_respond_gives(seed
             assert (answer.status_code, answer.body_json, answer.usage) == _reference(
                 seed, CHAT, body, custom_id, created
             ), body
-    for body in _chat_bodies(rng)[:5]:  # the plain forms are answered from their template by now
+    for body in _chat_bodies(rng)[:6]:  # the plain forms are answered from their template by now
         assert plain_chat_line(model._forms, seed, body, "z", 1) is not None
-    for body in _chat_bodies(rng)[5:]:
+    for body in _chat_bodies(rng)[6:]:
         assert plain_chat_line(model._forms, seed, body, "z", 1) is None
 
 
