@@ -4,6 +4,7 @@ report, however small the slices and with reads polling in between."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import orjson
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
 from emulator.batches.input import ValidationRun, validate_batch_input
 from emulator.config import EmulatorConfig, Limits
-from emulator.engine.budget import work_slice
+from emulator.engine.budget import TURNS_BETWEEN_SLICES, next_slice, spent, work_slice
 from emulator.engine.scheduler import AGAIN, Scheduler
 from tests.conftest import chat_line, jsonl
 
@@ -147,3 +148,21 @@ def test_an_action_that_asks_to_run_again_keeps_its_place_among_ties():
             break
     assert order == ["a", "b", "b", "b", "b", "c"]
     assert runs == 4 and len(scheduler) == 0
+
+
+async def test_between_two_slices_other_tasks_get_the_turns_a_new_connection_needs():
+    # Answering a client on a new connection takes the event loop several turns (accept, set-up, read, handler,
+    # write); they all happen between two slices of heavy work, not one turn per slice.
+    turns_taken = 0
+
+    async def client_needing_turns(turns: int) -> None:
+        nonlocal turns_taken
+        for _ in range(turns):
+            turns_taken += 1
+            await asyncio.sleep(0)
+
+    client = asyncio.create_task(client_needing_turns(TURNS_BETWEEN_SLICES - 1))
+    with work_slice() as piece:
+        assert not spent()  # the first look starts the slice's clock
+    await next_slice(piece)
+    assert client.done() and turns_taken == TURNS_BETWEEN_SLICES - 1
