@@ -191,7 +191,7 @@ def _activate(backend: Backend, name: str) -> dict[str, Any]:
 
 
 def active_scenario(backend: Backend) -> dict[str, Any]:
-    return _described(backend.engine)
+    return _described(backend.active_scenario)
 
 
 def use_scenario(backend: Backend, document: bytes | Mapping[str, Any]) -> dict[str, Any]:
@@ -220,7 +220,7 @@ def use_scenario_file(backend: Backend, path: Path) -> dict[str, Any]:
 
 def scenarios(backend: Backend) -> dict[str, Any]:
     """The active scenario's name and every registered one (name, description, source)."""
-    return {"active": backend.engine.scenario.name, "available": backend.scenarios.describe()}
+    return {"active": backend.active_scenario.scenario.name, "available": backend.scenarios.describe()}
 
 
 # -- journal and inspection -------------------------------------------------------------------------

@@ -109,7 +109,7 @@ class Backend:
         return self.scenarios_in_force.registry
 
     @property
-    def engine(self) -> ScenarioEngine:
+    def active_scenario(self) -> ScenarioEngine:
         """The engine of the active scenario."""
         return self.scenarios_in_force.active
 

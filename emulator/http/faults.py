@@ -49,7 +49,9 @@ async def apply_fault(
     if upload and purpose is None and request.content_type.startswith("multipart/"):
         return None  # the files route asks again once it has read the purpose
     target = await _create_target(request)
-    fault = backend.engine.http_fault(request.method, request.path, purpose=purpose, endpoint=target.get("endpoint"))
+    fault = backend.active_scenario.http_fault(
+        request.method, request.path, purpose=purpose, endpoint=target.get("endpoint")
+    )
     if fault is None:
         return None
     entry["rule"] = fault.rule

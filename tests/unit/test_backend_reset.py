@@ -26,7 +26,7 @@ def test_services_keep_their_model_and_scenarios_across_a_reset_with_another_see
 
 def test_a_reset_forgets_run_time_scenarios_and_makes_the_startup_one_active_again() -> None:
     backend = Backend(EmulatorConfig(clock="manual", start_time=T0))
-    startup = backend.engine.name
+    startup = backend.active_scenario.name
     registry = backend.scenarios
     registry.register(parse_document({"name": "made_at_run_time", "timing": {"validating": 60}}))
     backend.use_scenario(registry.engine("made_at_run_time"))
@@ -34,6 +34,6 @@ def test_a_reset_forgets_run_time_scenarios_and_makes_the_startup_one_active_aga
     backend.reset()
     assert backend.scenarios is registry
     assert "made_at_run_time" not in registry
-    assert backend.engine.name == startup
+    assert backend.active_scenario.name == startup
     assert backend.videos.scenarios.active.name == startup
     backend.close()
