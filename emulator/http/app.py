@@ -24,6 +24,7 @@ from emulator.http.routes import inference as inference_routes
 from emulator.http.routes import ui
 from emulator.http.routes import uploads as uploads_routes
 from emulator.http.routes import videos as videos_routes
+from emulator.http.routes import webhooks as webhooks_routes
 
 MAX_IDLE_WAIT = 1.0
 CLIENT_MAX_SIZE = 1024**4
@@ -75,6 +76,7 @@ def create_app(backend: Backend) -> web.Application:
     videos_routes.setup_routes(app)
     dialect_mounts.setup_routes(app, backend)
     admin_routes.setup_routes(app)
+    webhooks_routes.setup_routes(app, backend)
     ui.setup_routes(app)
     contract_routes.setup_routes(app)
 

@@ -24,7 +24,6 @@ from emulator.http.dialects import anthropic as dialect_anthropic
 from emulator.http.dialects import compat as dialect_compat
 from emulator.http.dialects import mistral as dialect_mistral
 from emulator.http.dialects import netmind as dialect_netmind
-from emulator.http.dialects import webhooks as dialect_webhooks
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
@@ -93,7 +92,7 @@ def root_middleware(router: web.UrlDispatcher) -> Middleware:
 
 
 def setup_routes(app: web.Application, backend: Backend) -> None:
-    """Register every dialect at its prefix, the chosen one at the root, presigned URLs and webhooks."""
+    """Register every dialect at its prefix, the chosen one at the root, and presigned URLs."""
     for dialect in DIALECTS.values():
         add_dialect_routes(app.router, dialect, dialect.prefix, f"/{dialect.name}/v1")
     dialect_netmind.add_presigned_routes(app.router)
@@ -105,4 +104,3 @@ def setup_routes(app: web.Application, backend: Backend) -> None:
         add_dialect_routes(root, DIALECTS[name], DIALECTS[name].root, "/v1")
         app[ROOT_MOUNT] = RootMount(DIALECTS[name], root)
         app.middlewares.append(root_middleware(root))  # type: ignore[arg-type]
-    dialect_webhooks.setup_routes(app, backend)
