@@ -23,6 +23,10 @@ class Call:
     digest: bytes
     ids: IdMaker
     form: RequestForm | None = None  # the body's form, where its answer builder keeps what it plans per form
+    # Whether the answer is encoded piece by piece while it is sent: then a long list in its body (embeddings'
+    # `data`, moderations' `results`) may be an iterator that computes its items as they are read, and a vector
+    # an `orjson.Fragment`; otherwise every value is a plain JSON value.
+    lazy: bool = False
 
     @property
     def model(self) -> str:

@@ -7,6 +7,10 @@ arithmetic. SHAKE output is prefix-stable, so asking for fewer even `dimensions`
 coordinates of the native vector, renormalised, as the real API does for shortened embeddings.
 Values are float32, so the `float` and `base64` (little-endian float32) encodings decode to the
 same numbers. Token-array inputs embed their token ids' text.
+
+An answer computed lazily (`Call.lazy`, for a big synchronous call sent while it is computed) yields its
+items one at a time, and writes each `float` vector straight to JSON from a table of the 256 coordinate
+pairs' JSON text, the same bytes `orjson` gives for the list of floats, without making a float object.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ import hashlib
 import math
 import struct
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from emulator.engine.errors import InvalidRequest
 from emulator.fake_model.catalogue import (
@@ -57,23 +63,58 @@ def _byte_tables(dimensions: int) -> tuple[bytes, ...]:
     return tuple(bytes(pair[j] for pair in pairs) for j in range(8))
 
 
+def _choices(model: str, text: str, dimensions: int) -> bytes:
+    """The SHAKE-256 bytes of (model, text) that pick the vector's points: one a pair, and one for the sign of
+    an odd last coordinate."""
+    return hashlib.shake_256(f"{model}\x1f{text}".encode()).digest(dimensions // 2 + 1)
+
+
+def _odd_last(dimensions: int, choice: int) -> bytes:
+    """The float32 bytes of the last coordinate of an odd-sized vector: ±sqrt(1 / dimensions)."""
+    last = math.sqrt(1.0 / dimensions)
+    return struct.pack("<f", last if choice & 1 else -last)
+
+
 @lru_cache(maxsize=1024)
 def embed(model: str, text: str, dimensions: int) -> array[float]:
     """The float32 unit vector for `text` (cached: the same text always embeds the same)."""
     pairs = dimensions // 2
-    raw = hashlib.shake_256(f"{model}\x1f{text}".encode()).digest(pairs + 1)
+    raw = _choices(model, text, dimensions)
     chosen = raw[:pairs]
     packed = bytearray(8 * pairs)
     for j, table in enumerate(_byte_tables(dimensions)):
         packed[j::8] = chosen.translate(table)
     if dimensions % 2:
-        last = math.sqrt(1.0 / dimensions)
-        packed += struct.pack("<f", last if raw[pairs] & 1 else -last)
+        packed += _odd_last(dimensions, raw[pairs])
     vector = array("f")
     vector.frombytes(packed)
     if not _LITTLE_ENDIAN:
         vector.byteswap()
     return vector
+
+
+@lru_cache(maxsize=64)
+def _json_tables(dimensions: int) -> tuple[tuple[bytes, ...], tuple[bytes, bytes]]:
+    """The JSON text ("x,y") of the coordinate pair each byte picks, and of the odd last coordinate (negative,
+    positive): what `orjson` writes for those float32 values."""
+    tables = _byte_tables(dimensions)
+    pairs = tuple(
+        b"%s,%s" % tuple(orjson.dumps(x) for x in struct.unpack("<ff", bytes(table[k] for table in tables)))
+        for k in range(256)
+    )
+    last = tuple(orjson.dumps(struct.unpack("<f", _odd_last(dimensions, sign))[0]) for sign in (0, 1))
+    return pairs, (last[0], last[1])
+
+
+def vector_json(model: str, text: str, dimensions: int) -> bytes:
+    """`orjson.dumps(embed(model, text, dimensions).tolist())`, byte for byte, written from the JSON tables."""
+    pairs, last = _json_tables(dimensions)
+    raw = _choices(model, text, dimensions)
+    count = dimensions // 2
+    parts = list(map(pairs.__getitem__, raw[:count]))
+    if dimensions % 2:
+        parts.append(last[raw[count] & 1])
+    return b"[" + b",".join(parts) + b"]"
 
 
 def encode(vector: array[float], encoding: str) -> list[float] | str:
@@ -144,15 +185,22 @@ def answer_embeddings(call: Call, sizes: EmbeddingSizes) -> ModelResult:
                 param="input",
                 code="context_length_exceeded",
             )
-    data = [
-        {"object": "embedding", "index": i, "embedding": encode(embed(model, text, dimensions), encoding)}
-        for i, (text, _) in enumerate(items)
-    ]
+    data = _items(model, [text for text, _ in items], dimensions, encoding, lazy=call.lazy)
     prompt_tokens = sum(tokens for _, tokens in items)
     out = {
         "object": "list",
-        "data": data,
+        "data": data if call.lazy else list(data),
         "model": model,
         "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
     }
     return ModelResult(200, out, TokenUsage(prompt_tokens, 0, 0, 0))
+
+
+def _items(model: str, texts: list[str], dimensions: int, encoding: str, *, lazy: bool) -> Iterator[dict[str, Any]]:
+    """The `data` items, computed one at a time (a lazy `float` answer carries its vectors as JSON fragments)."""
+    for i, text in enumerate(texts):
+        if lazy and encoding == "float":
+            value: Any = orjson.Fragment(vector_json(model, text, dimensions))
+        else:
+            value = encode(embed(model, text, dimensions), encoding)
+        yield {"object": "embedding", "index": i, "embedding": value}

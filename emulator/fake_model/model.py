@@ -90,6 +90,14 @@ class FakeModel:
         result = self.respond(endpoint, body, custom_id=custom_id, created=created)
         return LineAnswer(result.status_code, orjson.dumps(result.body), result.usage)
 
+    def respond_lazily(self, endpoint: str, body: Mapping[str, Any], *, created: int = 0) -> ModelResult:
+        """`respond` for a synchronous answer that is encoded piece by piece while it is sent: the request is
+        validated before this returns (a bad one raises its `EmulatorError`), and a long list in the body may
+        be an iterator that computes its items as it is read (see `Call.lazy`)."""
+        call = self._prepare(endpoint, body, None, created, None)
+        call.lazy = True
+        return self._handlers[endpoint](call)
+
     def stream_events(self, endpoint: str, body: Mapping[str, Any], *, created: int = 0) -> Iterator[dict[str, Any]]:
         """Streamed form of `respond` for chat completions (chunks), responses and images (typed events).
 

@@ -59,6 +59,7 @@ IMAGE_CATEGORIES = frozenset(
 _WORD_TO_CATEGORY = {word: category for category, words in TRIGGERS.items() for word in words}
 _WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)?")
 _TAG_RE = re.compile(r"\[([a-z/-]+)\]")
+_NONE_FLAGGED = dict.fromkeys(CATEGORIES, False)
 
 
 def flagged_categories(text: str) -> set[str]:
@@ -70,23 +71,29 @@ def flagged_categories(text: str) -> set[str]:
     return hits
 
 
+_FLAGGED_SCORES = tuple(round(0.9 + byte / 2600, 6) for byte in range(256))  # the score a digest byte gives
+_CLEAN_SCORES = tuple(round((byte + 1) / 40000, 6) for byte in range(256))
+
+
 def _scores(text: str, hits: set[str]) -> dict[str, float]:
     digest = hashlib.blake2b(text.encode(), digest_size=len(CATEGORIES)).digest()
+    if not hits:
+        return dict(zip(CATEGORIES, map(_CLEAN_SCORES.__getitem__, digest), strict=True))
     return {
-        category: round(0.9 + digest[i] / 2600, 6) if category in hits else round((digest[i] + 1) / 40000, 6)
-        for i, category in enumerate(CATEGORIES)
+        category: (_FLAGGED_SCORES if category in hits else _CLEAN_SCORES)[byte]
+        for category, byte in zip(CATEGORIES, digest, strict=True)
     }
 
 
 def result_for(text: str, has_image: bool) -> dict[str, Any]:
     hits = flagged_categories(text)
-    applied = {
-        category: (["text", "image"] if has_image and category in IMAGE_CATEGORIES else ["text"])
-        for category in CATEGORIES
-    }
+    if has_image:
+        applied = {c: (["text", "image"] if c in IMAGE_CATEGORIES else ["text"]) for c in CATEGORIES}
+    else:
+        applied = {c: ["text"] for c in CATEGORIES}
     return {
         "flagged": bool(hits),
-        "categories": {category: category in hits for category in CATEGORIES},
+        "categories": {category: category in hits for category in CATEGORIES} if hits else dict(_NONE_FLAGGED),
         "category_scores": _scores(text, hits),
         "category_applied_input_types": applied,
     }
@@ -106,9 +113,11 @@ def texts_of(value: Any) -> list[tuple[str, bool]]:
 def answer_moderations(call: Call) -> ModelResult:
     units = texts_of(call.body["input"])
     model = call.body.get("model") or DEFAULT_MODERATION_MODEL
+    results = (result_for(text, image) for text, image in units)  # computed as they are read
     out = {
         "id": "modr-" + call.ids.hex("modr", 32),
         "model": model,
-        "results": [result_for(text, image) for text, image in units],
+        "results": results if call.lazy else list(results),
     }
     return ModelResult(200, out, TokenUsage(sum(count_tokens(t) for t, _ in units), 0, 0, 0))
+

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from emulator.backend import Backend
 from emulator.dialects.envelopes import OPENAI_ERRORS, ErrorEnvelope
+from emulator.engine.budget import next_slice, spent, work_slice
 from emulator.http.body import parse_json, read_body
 
 BACKEND = web.AppKey("backend", Backend)
@@ -30,18 +31,30 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 async def stream_response(request: web.Request, lines: Iterable[bytes], content_type: str) -> web.StreamResponse:
-    """Send `lines` as the body, written in chunks of about CHUNK bytes, never holding them all. The
-    headers are sent before the middleware sees the response, so the provider's headers go here."""
+    """Send `lines` as the body, written in chunks of about CHUNK bytes, never holding them all. The lines are
+    taken in work slices, the event loop turning between slices, so lines computed as they are taken (a long
+    answer, a translated file) never hold other clients for long. The headers are sent before the middleware
+    sees the response, so the provider's headers go here."""
     response = web.StreamResponse(headers={"Content-Type": content_type, **provider_headers(request)})
     await response.prepare(request)
+    pending = iter(lines)
     buffer: list[bytes] = []
     size = 0
-    for line in lines:
-        buffer.append(line)
-        size += len(line)
-        if size >= CHUNK:
-            await response.write(b"".join(buffer))
-            buffer, size = [], 0
+    finished = False
+    while not finished:
+        with work_slice() as piece:
+            finished = True
+            for line in pending:
+                buffer.append(line)
+                size += len(line)
+                if size >= CHUNK:
+                    await response.write(b"".join(buffer))
+                    buffer, size = [], 0
+                if spent():
+                    finished = False
+                    break
+        if not finished:
+            await next_slice(piece)
     if buffer:
         await response.write(b"".join(buffer))
     await response.write_eof()
@@ -54,55 +67,67 @@ def file_download(path: Path) -> web.FileResponse:
 
 
 SMALL_CONTAINER = 16  # containers with at most this many items are encoded in one call
+SCALARS_AT_ONCE = 4096  # a long list of numbers or strings is encoded this many items a call
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _long(value: Any) -> bool:
+    """Whether `value` is encoded in pieces: a container of many items, or an iterator (a list computed as it is
+    read)."""
+    kind = type(value)
+    if kind is dict or kind is list:
+        return len(value) > SMALL_CONTAINER
+    return isinstance(value, Iterator)
+
+
+def _whole(value: Any) -> bool:
+    """Whether `value` is encoded in one call: neither it nor any of its items is long."""
+    kind = type(value)
+    if kind is dict:
+        return len(value) <= SMALL_CONTAINER and not any(map(_long, value.values()))
+    if kind is list:
+        return len(value) <= SMALL_CONTAINER and not any(map(_long, value))
+    return not isinstance(value, Iterator)
 
 
 def json_pieces(value: Any) -> Iterator[bytes]:
     """`orjson.dumps(value)` in pieces: the same bytes when joined, but a container with many items is encoded
-    item by item, so that no single call runs long."""
-    if type(value) is dict and len(value) > SMALL_CONTAINER:
-        yield b"{"
-        for i, (key, item) in enumerate(value.items()):
-            yield (b",%s:" if i else b"%s:") % orjson.dumps(key)
-            yield from json_pieces(item)
-        yield b"}"
+    item by item (numbers and strings a block at a time), so that no single call runs long. An iterator is
+    encoded as the list of its items, each item computed when the piece before it has been taken."""
+    if _whole(value):
+        yield orjson.dumps(value)
     elif type(value) is dict:
         head = b"{"
         for key, item in value.items():
-            if type(item) in (dict, list) and len(item) > SMALL_CONTAINER:
+            if _whole(item):
+                yield head + orjson.dumps(key) + b":" + orjson.dumps(item)
+            else:
                 yield head + orjson.dumps(key) + b":"
                 yield from json_pieces(item)
-            else:
-                yield head + orjson.dumps(key) + b":" + orjson.dumps(item)
             head = b","
-        yield b"}" if head == b"," else b"{}"
-    elif type(value) is list and len(value) > SMALL_CONTAINER:
-        yield b"["
-        for i, item in enumerate(value):
-            if i:
-                yield b","
-            yield from json_pieces(item)
+        yield b"}"
+    elif type(value) is list and all(type(item) in _SCALARS for item in value):
+        for start in range(0, len(value), SCALARS_AT_ONCE):
+            block = orjson.dumps(value[start : start + SCALARS_AT_ONCE])
+            yield (b"," if start else b"[") + block[1:-1]
         yield b"]"
     else:
-        yield orjson.dumps(value)
+        head = b"["
+        for item in value:
+            if _whole(item):
+                yield head + orjson.dumps(item)
+            else:
+                yield head
+                yield from json_pieces(item)
+            head = b","
+        yield b"]" if head == b"," else b"[]"
 
 
 async def large_json_response(request: web.Request, data: Any) -> web.StreamResponse:
-    """A JSON answer too large to encode in one go: encoded in pieces and sent in chunks, the event loop turning
-    between chunks (byte for byte what `json_response` would send, without a Content-Length)."""
-    response = web.StreamResponse(headers={"Content-Type": "application/json", **provider_headers(request)})
-    await response.prepare(request)
-    buffer: list[bytes] = []
-    size = 0
-    for piece in json_pieces(data):
-        buffer.append(piece)
-        size += len(piece)
-        if size >= CHUNK:
-            await response.write(b"".join(buffer))
-            await asyncio.sleep(0)
-            buffer, size = [], 0
-    await response.write(b"".join(buffer))
-    await response.write_eof()
-    return response
+    """A JSON answer too large to encode in one go: encoded in pieces (computed as they are encoded, when `data`
+    holds iterators) and sent as they come (byte for byte what `json_response` would send for the same values,
+    without a Content-Length)."""
+    return await stream_response(request, json_pieces(data), "application/json")
 
 
 def backend_of(request: web.Request) -> Backend:

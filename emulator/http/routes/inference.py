@@ -38,7 +38,7 @@ JSON_ENDPOINTS = (CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODERATIONS, IMAGE_G
 FORM_ENDPOINTS = (IMAGE_EDITS,)
 SSE_HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
 DONE = b"data: [DONE]\n\n"
-LARGE_REQUEST_ITEMS = 64  # a body with more inputs or prompts than this is answered off the event loop
+LARGE_REQUEST_ITEMS = 64  # a body with more inputs or prompts than this is answered in pieces, never in one go
 
 
 # ---- answers ------------------------------------------------------------------------------------
@@ -84,8 +84,8 @@ def answer(endpoint: str, read: Callable[[web.Request], Awaitable[Any]]) -> Hand
             named = endpoint in (RESPONSES, IMAGE_GENERATIONS, IMAGE_EDITS)
             return await _send_events(request, events, named=named, done=endpoint == CHAT)
         if _large(body):
-            # computed on a worker thread (the loop keeps turning), then sent in pieces
-            result = await asyncio.to_thread(backend.model.respond, endpoint, body, created=created)
+            # validated on a worker thread (the loop keeps turning), then computed and sent in pieces, in slices
+            result = await asyncio.to_thread(backend.model.respond_lazily, endpoint, body, created=created)
             if not result.ok:
                 raise result.error()
             return await large_json_response(request, result.body)
