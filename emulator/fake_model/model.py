@@ -92,8 +92,9 @@ class FakeModel:
 
     def respond_lazily(self, endpoint: str, body: Mapping[str, Any], *, created: int = 0) -> ModelResult:
         """`respond` for a synchronous answer that is encoded piece by piece while it is sent: the request is
-        validated before this returns (a bad one raises its `EmulatorError`), and a long list in the body may
-        be an iterator that computes its items as it is read (see `Call.lazy`)."""
+        validated before this returns (a bad one raises its `EmulatorError`), a long list in the body may be an
+        iterator that computes its items as it is read (see `Call.lazy`), and a usage the body does not show
+        (moderations') is not counted."""
         call = self._prepare(endpoint, body, None, created, None)
         call.lazy = True
         return self._handlers[endpoint](call)
