@@ -78,7 +78,7 @@ _CLEAN_SCORES = tuple(round((byte + 1) / 40000, 6) for byte in range(256))
 def _scores(text: str, hits: set[str]) -> dict[str, float]:
     digest = hashlib.blake2b(text.encode(), digest_size=len(CATEGORIES)).digest()
     if not hits:
-        return dict(zip(CATEGORIES, map(_CLEAN_SCORES.__getitem__, digest), strict=True))
+        return {category: _CLEAN_SCORES[byte] for category, byte in zip(CATEGORIES, digest, strict=True)}
     return {
         category: (_FLAGGED_SCORES if category in hits else _CLEAN_SCORES)[byte]
         for category, byte in zip(CATEGORIES, digest, strict=True)
