@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from emulator.fake_model.catalogue import DEFAULT_MODERATION_MODEL
@@ -99,27 +99,24 @@ def result_for(text: str, has_image: bool) -> dict[str, Any]:
     }
 
 
-def texts_of(value: Any) -> list[tuple[str, bool]]:
-    """Each moderated unit as (text, has an image part)."""
+def texts_of(value: Any) -> Iterator[tuple[str, bool]]:
+    """Each moderated unit as (text, has an image part), made as it is read."""
     if isinstance(value, str):
-        return [(value, False)]
+        return iter([(value, False)])
     if value and all(isinstance(part, Mapping) for part in value):
         texts = [str(p.get("text", "")) for p in value if p.get("type") == "text"]
         has_image = any(p.get("type") == "image_url" for p in value)
-        return [(" ".join(texts), has_image)]
-    return [(str(item), False) for item in value]
+        return iter([(" ".join(texts), has_image)])
+    return ((str(item), False) for item in value)
 
 
 def answer_moderations(call: Call) -> ModelResult:
-    units = texts_of(call.body["input"])
     model = call.body.get("model") or DEFAULT_MODERATION_MODEL
-    results = (result_for(text, image) for text, image in units)  # computed as they are read
-    out = {
-        "id": "modr-" + call.ids.hex("modr", 32),
-        "model": model,
-        "results": results if call.lazy else list(results),
-    }
-    if call.lazy:  # the answer shows no usage, and a synchronous call reports none: no pass over every text
+    out = {"id": "modr-" + call.ids.hex("modr", 32), "model": model}
+    if call.lazy:  # results computed as they are read; the answer shows no usage, and a synchronous call reports none
+        out["results"] = (result_for(text, image) for text, image in texts_of(call.body["input"]))
         return ModelResult(200, out, NO_USAGE)
+    units = list(texts_of(call.body["input"]))
+    out["results"] = [result_for(text, image) for text, image in units]
     return ModelResult(200, out, TokenUsage(sum(count_tokens(t) for t, _ in units), 0, 0, 0))
 
