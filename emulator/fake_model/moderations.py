@@ -119,4 +119,3 @@ def answer_moderations(call: Call) -> ModelResult:
     units = list(texts_of(call.body["input"]))
     out["results"] = [result_for(text, image) for text, image in units]
     return ModelResult(200, out, TokenUsage(sum(count_tokens(t) for t, _ in units), 0, 0, 0))
-
