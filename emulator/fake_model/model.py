@@ -82,11 +82,22 @@ class FakeModel:
 
     def answer_line(self, endpoint: str, body: Any, *, custom_id: str, created: int) -> LineAnswer:
         """A batch line's answer with its body as JSON bytes: the same bytes as `orjson.dumps` of the body
-        `respond` gives, made from a per-form template for plain chat lines."""
+        `respond` gives, made from a per-form template for plain chat lines and with embeddings' float vectors
+        written from their JSON tables."""
         if endpoint == rq.CHAT and type(body) is dict:
             answer = plain_chat_line(self._forms, self.seed, body, custom_id, created)
             if answer is not None:
                 return answer
+        if endpoint == rq.EMBEDDINGS:  # float vectors written from their JSON tables (see `Call.lazy`)
+            try:
+                call = self._prepare(endpoint, body, custom_id, created, None)
+                call.lazy = True
+                lazy = self._handlers[endpoint](call)
+            except EmulatorError as error:
+                failed = ModelResult.from_error(error)
+                return LineAnswer(failed.status_code, orjson.dumps(failed.body), failed.usage)
+            answer_json = orjson.dumps({**lazy.body, "data": list(lazy.body["data"])})
+            return LineAnswer(lazy.status_code, answer_json, lazy.usage)
         result = self.respond(endpoint, body, custom_id=custom_id, created=created)
         return LineAnswer(result.status_code, orjson.dumps(result.body), result.usage)
 

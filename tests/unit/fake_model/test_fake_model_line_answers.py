@@ -117,6 +117,10 @@ def test_a_reseeded_model_answers_plain_lines_from_the_new_seed() -> None:
     ("endpoint", "body"),
     [
         (EMBEDDINGS, {"model": "text-embedding-3-small", "input": "tides", "dimensions": 4}),
+        (EMBEDDINGS, {"model": "text-embedding-3-large", "input": ["tides", "rivers of the north"]}),
+        (EMBEDDINGS, {"model": "text-embedding-3-small", "input": [[1, 2, 3]], "dimensions": 7}),
+        (EMBEDDINGS, {"model": "text-embedding-ada-002", "input": "tides", "encoding_format": "base64"}),
+        (EMBEDDINGS, {"model": "text-embedding-3-small", "input": "tides", "dimensions": 99_999}),
         (COMPLETIONS, {"model": "gpt-3.5-turbo-instruct", "prompt": "Say this", "max_tokens": 7}),
         (RESPONSES, {"model": "gpt-4.1-mini", "input": "hello there"}),
         (EMBEDDINGS, {"model": "text-embedding-3-small"}),
