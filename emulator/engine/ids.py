@@ -1,9 +1,9 @@
 """Seeded, resettable id factory producing ids in the real API's shapes.
 
 `file-` + 24 base62, `batch_` + 32 hex, `upload_` + 32 hex, `part_` + 32 hex, `video_` + 32 hex, and
-Anthropic's request ids `req_011C` + 20 base62 (the shape of the `request-id` its API sends). The n-th id of a kind is a
-hash of (seed, kind, n), so a run replays exactly, and the counters can be saved and restored so a
-restarted server never hands out an id twice. Per-line ids (`batch_req_…`) use `derived_hex` instead,
+Anthropic's request ids `req_011C` + 20 base62 (the shape of the `request-id` its API sends; per-line ones come from
+`derived_anthropic_request_id`). The n-th id of a kind is a hash of (seed, kind, n), so a run replays exactly,
+and the counters can be saved and restored so a restarted server never hands out an id twice. Per-line ids (`batch_req_…`) use `derived_hex` instead,
 so they depend only on their inputs.
 """
 
@@ -13,6 +13,12 @@ import hashlib
 from collections.abc import Callable
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+ANTHROPIC_REQUEST_PREFIX = "req_011C"
+
+
+def base62_of(digest: bytes, length: int) -> str:
+    """The first `length` bytes of `digest` as base62 characters."""
+    return "".join(BASE62[b % 62] for b in digest[:length])
 
 
 class IdFactory:
@@ -40,7 +46,7 @@ class IdFactory:
         return self._digest(kind).hex()[:32]
 
     def _base62(self, kind: str, length: int) -> str:
-        return "".join(BASE62[b % 62] for b in self._digest(kind)[:length])
+        return base62_of(self._digest(kind), length)
 
     def file(self) -> str:
         return "file-" + self._base62("file", 24)
@@ -58,7 +64,7 @@ class IdFactory:
         return "video_" + self._hex("video")
 
     def request(self) -> str:
-        return "req_011C" + self._base62("request", 20)
+        return ANTHROPIC_REQUEST_PREFIX + self._base62("request", 20)
 
     def uuid(self) -> str:
         h = self._hex("uuid")
@@ -69,3 +75,8 @@ def derived_hex(*parts: str, n: int = 32) -> str:
     """A stable hex string that depends only on `parts` (for per-line ids)."""
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=max(16, (n + 1) // 2)).hexdigest()
     return digest[:n]
+
+
+def derived_anthropic_request_id(*parts: str) -> str:
+    """An id in the shape of Anthropic's request ids (`req_011C` + 20 base62) that depends only on `parts`."""
+    return ANTHROPIC_REQUEST_PREFIX + base62_of(bytes.fromhex(derived_hex(*parts, n=40)), 20)

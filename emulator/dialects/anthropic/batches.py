@@ -5,7 +5,13 @@ and its OpenAI-format output and error files, line by line.
 How params map onto the fake model's chat requests and back is `anthropic_messages`'s job. Requests whose
 params Anthropic would reject while processing (streaming, a missing `max_tokens`, no messages, malformed
 tools) never reach the engine: they are kept on the record and reported as `errored` results, so a
-batch never fails as a whole. Lines a cancel skipped are reported as `canceled`.
+batch never fails as a whole. Lines a cancel skipped are reported as `canceled`, requests still waiting when
+the batch expired as `expired`.
+
+Every result line has the shape of Anthropic's document (`MessageBatchIndividualResponse`): an `errored`
+result's error is a full error response whose `request_id` is derived from the engine line's request id when
+the request ran and failed, and null when it was rejected before it ran (as the real API reports validation
+failures).
 """
 
 from __future__ import annotations
@@ -26,12 +32,27 @@ from emulator.dialects.base import Dialect
 from emulator.dialects.envelopes import anthropic_error_type
 from emulator.engine.clock import iso
 from emulator.engine.errors import InvalidRequest, NotFound
+from emulator.engine.ids import derived_anthropic_request_id
 from emulator.fake_model import FakeModel
 
 WIRE_PREFIX = "msgbatch_"
 ENGINE_PREFIX = "batch_"
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CHAT = "/v1/chat/completions"
+# the error types an errored result's error may have (Anthropic's document lists no others there)
+RESULT_ERROR_TYPES = frozenset(
+    {
+        "invalid_request_error",
+        "authentication_error",
+        "billing_error",
+        "permission_error",
+        "not_found_error",
+        "rate_limit_error",
+        "timeout_error",
+        "api_error",
+        "overloaded_error",
+    }
+)
 STATUS = {
     "validating": "in_progress",
     "in_progress": "in_progress",
@@ -231,8 +252,19 @@ def delete(batches: BatchesService, dialect: Dialect, batch_id: str, owner: str 
 # -- results ----------------------------------------------------------------------------------------
 
 
-def _errored(kind: str, text: str) -> dict[str, Any]:
-    return {"type": "errored", "error": {"type": "error", "error": {"type": kind, "message": text}}}
+def _errored(kind: str, text: str, request_id: str | None = None) -> dict[str, Any]:
+    """An `errored` result: Anthropic's error response (`type: "error"`, the error, the `request_id` of the
+    request that ran and failed; null for a request rejected before it ran)."""
+    error = {"type": kind, "message": text}
+    return {"type": "errored", "error": {"type": "error", "error": error, "request_id": request_id}}
+
+
+def _line_error_type(status: int) -> str:
+    """The error type of a request that ran and failed with `status`: one of the types an errored result has."""
+    kind = anthropic_error_type(status) if status else "api_error"
+    if kind in RESULT_ERROR_TYPES:
+        return kind
+    return "invalid_request_error" if 400 <= status < 500 else "api_error"
 
 
 class _MappedRequests:
@@ -286,7 +318,9 @@ def result_line(line: dict[str, Any], models: dict[str, str], model: FakeModel, 
         result = {"type": "succeeded", "message": _succeeded(model, body, name, custom_id, requests.get(custom_id))}
     else:
         detail = ((response.get("body") or {}).get("error") or {}).get("message") or error.get("message")
-        result = _errored(anthropic_error_type(status) if status else "api_error", str(detail or "The request failed."))
+        ran = response.get("request_id")
+        request_id = derived_anthropic_request_id(str(ran)) if ran else None
+        result = _errored(_line_error_type(status), str(detail or "The request failed."), request_id)
     return orjson.dumps({"custom_id": custom_id, "result": result}) + b"\n"
 
 

@@ -16,6 +16,11 @@ Messages `message`.
   length (64 to 255 tokens, within the budget) is chosen from the params when the request is mapped and kept
   in the chat request's `metadata` (`thinking_tokens`); the answer's `max_tokens` is what remains, and
   `output_tokens` counts both.
+- The `message` has every field Anthropic's OpenAPI document requires: text blocks carry `citations: null`,
+  tool_use blocks a `direct` caller, `stop_details` is null (a refusal's details, category and explanation
+  unknown, for `stop_reason: "refusal"`), `container` is null (no container tools run) and `usage` has the
+  cache breakdown (zeros), `output_tokens_details` (the thinking tokens, null without thinking), no server
+  tool use, the `batch` service tier and `inference_geo: "not_available"`.
 - A stop by one of `stop_sequences` reports `stop_reason: "stop_sequence"` and the sequence; the caller finds
   which one (it can ask the fake model for the uncut text) and passes it to `message`.
 
@@ -43,6 +48,9 @@ CLIENT_TOOL_TYPES = (None, "custom")
 CHOICE_TYPES = ("auto", "any", "tool", "none")
 THINKING_TYPES = ("enabled", "disabled", "adaptive")
 MIN_THINKING_BUDGET = 1024
+DIRECT_CALLER = {"type": "direct"}  # a tool_use block's `caller` when the model itself called the tool
+REFUSAL_DETAILS = {"type": "refusal", "category": None, "explanation": None}  # `stop_details` of a refusal
+INFERENCE_GEO = "not_available"  # what the real API reports in a batch result's `usage.inference_geo`
 THINKING_TOKENS = "thinking_tokens"  # the chat request's metadata key that carries the thinking length
 
 
@@ -259,7 +267,7 @@ def message(chat: dict[str, Any], model: str, *, thinking: int = 0, stop_sequenc
         content.append(block)
     text = reply.get("content") or reply.get("refusal")
     if text:
-        content.append({"type": "text", "text": text})
+        content.append({"type": "text", "text": text, "citations": None})
     for call in reply.get("tool_calls") or []:
         function = call.get("function") or {}
         try:
@@ -272,24 +280,32 @@ def message(chat: dict[str, Any], model: str, *, thinking: int = 0, stop_sequenc
                 "id": "toolu_" + str(call.get("id", ""))[-24:],
                 "name": function.get("name"),
                 "input": arguments,
+                "caller": dict(DIRECT_CALLER),
             }
         )
     usage = chat.get("usage") or {}
+    stop_reason = (
+        "stop_sequence" if stop_sequence is not None else STOP_REASONS.get(str(choice.get("finish_reason")), "end_turn")
+    )
     return {
         "id": "msg_" + derived_hex(str(chat.get("id", "")), n=24),
         "type": "message",
         "role": "assistant",
         "model": model,
         "content": content,
-        "stop_reason": "stop_sequence"
-        if stop_sequence is not None
-        else STOP_REASONS.get(str(choice.get("finish_reason")), "end_turn"),
+        "stop_reason": stop_reason,
         "stop_sequence": stop_sequence,
+        "stop_details": dict(REFUSAL_DETAILS) if stop_reason == "refusal" else None,
         "usage": {
             "input_tokens": int(usage.get("prompt_tokens", 0)),
             "output_tokens": int(usage.get("completion_tokens", 0)) + thought,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+            "output_tokens_details": {"thinking_tokens": thought} if thinking else None,
+            "server_tool_use": None,
             "service_tier": "batch",
+            "inference_geo": INFERENCE_GEO,
         },
+        "container": None,
     }
