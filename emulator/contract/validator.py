@@ -8,6 +8,8 @@ which must not hold the event loop): once it is ready, an instance it accepts is
 is checked again by `jsonschema`, whose verdict and error paths are the ones reported. So the findings never
 depend on whether the fast validator was ready. Query and form values arrive as
 text and are read as the type their schema declares (`limit=abc` stays the text `"abc"` and is reported).
+An answer documented as JSON Lines (`application/x-jsonl`) is checked line by line against its schema, each
+problem's `where` naming the line (`line 3 $.result.type`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from emulator.contract.violations import Problem
 BASE_URI = "urn:batch-emulator:openapi"
 ERROR_SCHEMA = "/components/schemas/ErrorResponse"
 JSON_TYPES = ("application/json",)
+JSON_LINES_TYPES = ("application/x-jsonl", "application/jsonl", "application/x-ndjson")
 SHOWN_CHARS = 240
 MAX_PROBLEMS = 20
+MAX_CHECKED_LINES = 1000  # lines of one streamed JSON Lines answer that are checked
 _COMPILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contract-compile")
 
 
@@ -261,3 +265,44 @@ class ContractValidator:
         except orjson.JSONDecodeError as exc:
             return [Problem(where="body", message=f"the answer is not valid JSON ({exc})")]
         return self._check(pointer, instance)
+
+    def line_check(self, operation: Operation, status: int) -> LineCheck | None:
+        """A check of the lines of a JSON Lines answer with `status` (None when the document declares none)."""
+        documented = self.response_media(operation, status) or {}
+        pointer = next((pointer for media in JSON_LINES_TYPES if (pointer := documented.get(media))), None)
+        return None if pointer is None else LineCheck(self, pointer)
+
+    def check_line(self, pointer: str, number: int, raw: bytes) -> list[Problem]:
+        """One line (`number`, from 1) of a JSON Lines answer against the schema at `pointer`."""
+        try:
+            instance = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            text = raw.decode(errors="replace")
+            return [Problem(where=f"line {number}", message=f"the line is not valid JSON ({exc})", sent=shown(text))]
+        problems = self._check(pointer, instance)
+        for problem in problems:
+            problem["where"] = f"line {number} {problem['where']}"
+        return problems
+
+
+class LineCheck:
+    """Checks the lines of a streamed JSON Lines answer as they are sent, the first `MAX_CHECKED_LINES` of them
+    (each check runs on the event loop), and keeps what is wrong (at most `MAX_PROBLEMS`)."""
+
+    def __init__(self, validator: ContractValidator, pointer: str) -> None:
+        self.validator = validator
+        self.pointer = pointer
+        self.lines = 0
+        self.problems: list[Problem] = []
+        self.failure: Exception | None = None  # a bug in the checks, raised once the answer is sent
+
+    def __call__(self, line: bytes) -> None:
+        self.lines += 1
+        if self.lines > MAX_CHECKED_LINES or len(self.problems) >= MAX_PROBLEMS or self.failure is not None:
+            return
+        try:
+            found = self.validator.check_line(self.pointer, self.lines, line)
+        except Exception as exc:  # never break the answer being streamed
+            self.failure = exc
+            return
+        self.problems.extend(found[: MAX_PROBLEMS - len(self.problems)])

@@ -1,10 +1,10 @@
 """Seeded, resettable id factory producing ids in the real API's shapes.
 
 `file-` + 24 base62, `batch_` + 32 hex, `upload_` + 32 hex, `part_` + 32 hex, `video_` + 32 hex, and
-Anthropic's request ids `req_011C` + 20 base62 (the shape of the `request-id` its API sends; per-line ones come from
-`derived_anthropic_request_id`). The n-th id of a kind is a hash of (seed, kind, n), so a run replays exactly,
-and the counters can be saved and restored so a restarted server never hands out an id twice. Per-line ids (`batch_req_…`) use `derived_hex` instead,
-so they depend only on their inputs.
+Anthropic's request ids `req_011C` + 20 base62 (the shape of the `request-id` its API sends). The n-th id of a
+kind is a hash of (seed, kind, n), so a run replays exactly, and the counters can be saved and restored so a
+restarted server never hands out an id twice. Per-line ids (`batch_req_…`, and the `req_011C…` of an Anthropic
+result line) use `derived_hex` instead, so they depend only on their inputs.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ This middleware sits outside `emulator_middleware`, so it sees the final answer 
 headers included) and the journal entry that names the request. Checking happens only in contract mode; a
 server without it pays one attribute read per request. A multipart form is checked through the text fields
 its route hands over in `FORM_FIELDS` (the body is streamed, never read twice); other bodies are taken after the
-route from the copy `read_body` keeps (or read then, up to `MAX_CHECKED_BODY` bytes). An answer that a scenario's
-transport fault broke on purpose is not checked.
+route from the copy `read_body` keeps (or read then, up to `MAX_CHECKED_BODY` bytes). An answer documented as JSON
+Lines (Anthropic's batch results) is streamed: its first lines are checked (`validator.LineCheck`) one by one as the
+route sends them, through the `LINE_CHECK` it finds on the request. An answer that a scenario's transport fault
+broke on purpose is not checked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -23,7 +26,10 @@ from emulator.contract.violations import Problem
 from emulator.dialects.envelopes import OPENAI_ERRORS
 from emulator.engine.errors import EmulatorError
 from emulator.http.body import read_body
-from emulator.http.responses import ENTRY, ENVELOPE, backend_of
+from emulator.http.responses import ENTRY, ENVELOPE, LINE_CHECK, backend_of
+
+if TYPE_CHECKING:
+    from emulator.contract.validator import LineCheck
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The fields of a multipart form as its route read them: a dict of text fields (the first of each name), or every
@@ -39,19 +45,43 @@ async def contract_middleware(request: web.Request, handler: Handler) -> web.Str
     monitor = backend_of(request).contract
     if not monitor.enabled:
         return await handler(request)
+    try:
+        lines = _watch_lines(request, monitor)
+    except Exception as exc:
+        lines = None
+        _report(request, exc)
     response = await handler(request)
     try:
-        await _check(request, response, monitor)
+        await _check(request, response, monitor, lines)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
-    except Exception as exc:  # a bug in the checks: the answer stands, the test that caused it hears of it
-        backend_of(request).handler_errors.append(
-            {"method": request.method, "path": request.path, "error": repr(exc), "traceback": traceback.format_exc()}
-        )
+    except Exception as exc:
+        _report(request, exc)
     return response
 
 
-async def _check(request: web.Request, response: web.StreamResponse, monitor: ContractMonitor) -> None:
+def _report(request: web.Request, exc: Exception) -> None:
+    """A bug in the checks: the answer stands, the test that caused it hears of it."""
+    backend_of(request).handler_errors.append(
+        {"method": request.method, "path": request.path, "error": repr(exc), "traceback": traceback.format_exc()}
+    )
+
+
+def _watch_lines(request: web.Request, monitor: ContractMonitor) -> LineCheck | None:
+    """A check of each line the answer streams, when the operation documents its answer as JSON Lines."""
+    target = monitor.target(request.method, request.path)
+    if not isinstance(target, Target):
+        return None
+    check = monitor.validator(target.provider).line_check(target.operation, 200)
+    if check is not None:
+        sink: Callable[[bytes], None] = check
+        request[LINE_CHECK] = sink
+    return check
+
+
+async def _check(
+    request: web.Request, response: web.StreamResponse, monitor: ContractMonitor, lines: LineCheck | None
+) -> None:
     target = monitor.target(request.method, request.path)
     if target is None or (target.provider == "openai" and request.get(ENVELOPE, OPENAI_ERRORS) is not OPENAI_ERRORS):
         return
@@ -69,6 +99,10 @@ async def _check(request: web.Request, response: web.StreamResponse, monitor: Co
     body = response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else None
     validator = monitor.validator(target.provider)
     answer = validator.check_response(target.operation, response.status, response.content_type, body)
+    if lines is not None and response.status == 200:
+        if lines.failure is not None:
+            raise lines.failure
+        answer.extend(lines.problems)
     monitor.record("response", target, request.method, request.path, answer, request_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ ENTRY: web.RequestKey[dict[str, Any]] = web.RequestKey("journal_entry")
 ENVELOPE: web.RequestKey[ErrorEnvelope] = web.RequestKey("error_envelope")
 STARTED: web.RequestKey[float] = web.RequestKey("started")  # `time.perf_counter()` when the request arrived
 CHUNK = 256 * 1024  # bytes read from or written to a connection at a time
+# Set by contract mode on a request whose answer is documented as JSON Lines: each line `stream_response` sends.
+LINE_CHECK: web.RequestKey[Callable[[bytes], None]] = web.RequestKey("contract_line_check")
 # Set when a request's work slice ran out with work left: the app's driver then finishes it in slices.
 WORK_LEFT = web.AppKey("work_left", asyncio.Event)
 
@@ -34,17 +36,21 @@ async def stream_response(request: web.Request, lines: Iterable[bytes], content_
     """Send `lines` as the body, written in chunks of about CHUNK bytes, never holding them all. The lines are
     taken in work slices, the event loop turning between slices, so lines computed as they are taken (a long
     answer, a translated file) never hold other clients for long. The headers are sent before the middleware
-    sees the response, so the provider's headers go here."""
+    sees the response, so the provider's headers go here. In contract mode each line is handed to the request's
+    `LINE_CHECK` as it goes."""
     response = web.StreamResponse(headers={"Content-Type": content_type, **provider_headers(request)})
     await response.prepare(request)
     pending = iter(lines)
     buffer: list[bytes] = []
     size = 0
+    check = request.get(LINE_CHECK)
     finished = False
     while not finished:
         with work_slice() as piece:
             finished = True
             for line in pending:
+                if check is not None:
+                    check(line)
                 buffer.append(line)
                 size += len(line)
                 if size >= CHUNK:

@@ -215,6 +215,53 @@ def test_anthropic_routes_are_checked_against_anthropics_document(contract_serve
     assert (violation["operation"], violation["where"], violation["sent"]) == ("message_batches_list", "limit", "many")
 
 
+def _claude(url: str) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=url + "/anthropic", api_key="sk-test", max_retries=0)
+
+
+def _ask(custom_id: str, **params: Any) -> dict[str, Any]:
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+    return {"custom_id": custom_id, "params": {**body, **params}}
+
+
+def test_every_kind_of_anthropic_result_line_is_checked_and_clean(contract_server):
+    client = _claude(contract_server.url)
+    scenario = {"name": "failing", "lines": [{"match": {"custom_id": "fail-*"}, "status": 500}]}
+    request = urllib.request.Request(
+        contract_server.url + "/_emulator/scenario", data=json.dumps(scenario).encode(), method="PUT"
+    )
+    request.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(request, timeout=30).close()
+    ran = client.messages.batches.create(requests=[_ask("ok"), _ask("bad", stream=True), _ask("fail-1")])
+    contract_server.call(lambda: contract_server.backend.run_until_idle())
+    kinds = {r.custom_id: r.result.type for r in client.messages.batches.results(ran.id)}
+    assert kinds == {"ok": "succeeded", "bad": "errored", "fail-1": "errored"}
+    assert _admin(contract_server.url)["violations"] == []
+
+
+def test_a_broken_anthropic_result_line_is_a_response_violation(contract_server, monkeypatch):
+    from emulator.dialects.anthropic import batches as anthropic_batches
+
+    original = anthropic_batches.message
+
+    def without_container(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        answer = original(*args, **kwargs)
+        del answer["container"]
+        return answer
+
+    monkeypatch.setattr(anthropic_batches, "message", without_container)
+    client = _claude(contract_server.url)
+    batch = client.messages.batches.create(requests=[_ask("one"), _ask("two")])
+    contract_server.call(lambda: contract_server.backend.run_until_idle())
+    assert len(list(client.messages.batches.results(batch.id))) == 2  # the answer itself is unchanged
+    violations = _admin(contract_server.url)["violations"]
+    assert {(v["operation"], v["where"].split(" $")[0]) for v in violations} == {
+        ("message_batches_results", "line 1"),
+        ("message_batches_results", "line 2"),
+    }
+    assert all("container" in v["message"] for v in violations)
+
+
 def test_a_document_given_with_openapi_is_used(tmp_path):
     document = tmp_path / "openai.json"
     document.write_text(
@@ -281,3 +328,21 @@ def test_the_text_fields_of_a_multipart_image_edit_are_checked(contract_server):
         client.images.edit(image=images, prompt="merge them", model="gpt-image-1", n="two")  # type: ignore[arg-type]
     (violation,) = _admin(contract_server.url)["violations"]
     assert (violation["operation"], violation["where"], violation["sent"]) == ("createImageEdit", "$.n", "two")
+
+
+def test_each_line_of_a_results_answer_is_checked_on_its_own():
+    from emulator.contract.document import load_document
+    from emulator.contract.validator import ContractValidator
+
+    validator = ContractValidator(load_document("anthropic"))
+    found = validator.index.find("GET", "/v1/messages/batches/msgbatch_x/results")
+    assert found is not None
+    check = validator.line_check(found[0], 200)
+    assert check is not None
+    check(b'{"custom_id": "a", "result": {"type": "canceled"}}\n')
+    check(b'{"custom_id": "b", "result": \n')
+    check(b'{"custom_id": "c", "result": {"type": "expired"}}\n')
+    check(b'{"custom_id": "d", "result": {"type": "finished"}}\n')
+    assert [problem["where"].split(" $")[0] for problem in check.problems] == ["line 2", "line 4"]
+    assert "not valid JSON" in check.problems[0]["message"]
+    assert validator.line_check(validator.index.find("GET", "/v1/messages/batches")[0], 200) is None
