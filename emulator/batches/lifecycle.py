@@ -91,6 +91,7 @@ class BatchLifecycle:
     def forget_work(self) -> None:
         """Drop the validations under way and the blocks in flight at the worker processes."""
         self.validations.clear()
+        self.results.forget_work()
         if self.line_pool is not None:
             self.line_pool.reset()
 
@@ -327,6 +328,8 @@ class BatchLifecycle:
         work = work_files(self.blobs, record["id"])
         for path in (work.out_path, work.err_path):
             path.unlink(missing_ok=True)
+        if self.line_pool is not None:
+            self.line_pool.drop(record["id"])
         self._fail(record, [batch_error(code="server_error", message=MSG_BATCH_BROKEN)], at)
 
     def _progress(self, batch_id: str, at: float) -> Again | None:
@@ -359,17 +362,20 @@ class BatchLifecycle:
         self._release_input(record)
         self.results.discard_work(record["id"])
 
-    def _finalized(self, batch_id: str, at: float) -> None:
-        record = self._record(batch_id)
-        with self._change(record) as linked:
-            self._end(record, "finalized", at, linked)
-        self._ended(record)
+    def _finalized(self, batch_id: str, at: float) -> Again | None:
+        return self._end_now(self._record(batch_id), "finalized", at)
 
-    def _drained(self, batch_id: str, at: float) -> None:
-        record = self._record(batch_id)
+    def _drained(self, batch_id: str, at: float) -> Again | None:
+        return self._end_now(self._record(batch_id), "drained", at)
+
+    def _end_now(self, record: BatchRecord, event: BatchEvent, at: float) -> Again | None:
+        """End a batch whose lines are all written: AGAIN while its big result files are still being flushed."""
+        if not self.results.on_disk(record):
+            return AGAIN
         with self._change(record) as linked:
-            self._end(record, "drained", at, linked)
+            self._end(record, event, at, linked)
         self._ended(record)
+        return None
 
     def _deadline(self, batch_id: str, at: float) -> Again | None:
         record = self._record(batch_id)
@@ -380,6 +386,9 @@ class BatchLifecycle:
         with self._change(record) as linked:
             if record["status"] == "in_progress" and not self._expire_rest(record):
                 self.save(record)  # the lines expired so far; the rest in the next slice
+                return AGAIN
+            if not self.results.on_disk(record):
+                self.save(record)
                 return AGAIN
             self._end(record, "deadline", at, linked)
         self._ended(record)

@@ -10,13 +10,23 @@ The pool starts its processes only when a batch has at least `min_lines` lines l
 that never sends a big batch never starts one. Up to `DEPTH` blocks per batch are computed ahead of the one the
 runner waits for. Inside a work slice (see `engine.budget`) the runner does not wait for a block: the slice
 stops and names the future to await, so the event loop keeps turning meanwhile.
+
+A worker writes its block's result lines to a block file next to the batch's work files and sends back only
+what they count; the server appends that file to the work files with an in-kernel copy. So the result bytes
+never cross a pipe, are never unpickled and never sit in the server's memory. Blocks are sized by bytes as
+well as lines: the first is small, then each holds about `BLOCK_BYTES` of results at the largest answer size
+seen so far, so appending one block keeps the event loop for a few milliseconds even when every answer is a
+big embedding.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import multiprocessing
+import os
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +35,16 @@ from typing import NamedTuple
 import orjson
 
 from emulator.batches.result_lines import ResultLines
+from emulator.batches.work_files import WorkFiles
+from emulator.engine.blobs import raise_if_full
 from emulator.engine.budget import in_slice, wait_on
 from emulator.fake_model import FakeModel
 
-BLOCK_LINES = 2_000  # lines sent to a worker at once
+BLOCK_LINES = 2_000  # most lines sent to a worker at once
+FIRST_BLOCK_LINES = 16  # lines of the first block, whose result shows how big the answers are
+BLOCK_BYTES = 4 * 1024 * 1024  # result bytes a block aims at, so that appending one takes a few milliseconds
 DEPTH = 4  # blocks computed ahead per batch
+WORKER_NICENESS = 5  # how much lower the workers' scheduling priority is than the server's
 
 
 class ModelSettings(NamedTuple):
@@ -109,15 +124,29 @@ def answer_block(model: FakeModel, job: BlockJob) -> BlockResult:
     )
 
 
+class SpilledBlock(NamedTuple):
+    """A block answered by a worker: what it counts (`result`, without the bytes) and the sizes of its output
+    and error lines, written in that order to the block's file."""
+
+    result: BlockResult
+    output_size: int
+    errors_size: int
+
+
 _MODELS: dict[ModelSettings, FakeModel] = {}
 
 
-def answer_block_in_worker(job: BlockJob) -> BlockResult:
-    """The worker process's entry point: the block answered by a fake model kept per settings."""
+def answer_block_in_worker(job: BlockJob, spill: str) -> SpilledBlock:
+    """The worker process's entry point: the block answered by a fake model kept per settings, its output lines
+    then its error lines written to the file `spill`."""
     model = _MODELS.get(job.settings)
     if model is None:
         model = _MODELS[job.settings] = job.settings.build()
-    return answer_block(model, job)
+    result = answer_block(model, job)
+    with open(spill, "wb") as out:
+        out.write(result.output)
+        out.write(result.errors)
+    return SpilledBlock(result._replace(output=b"", errors=b""), len(result.output), len(result.errors))
 
 
 def model_settings(seed: int, models: Sequence[str], dimensions: Mapping[str, int] | None) -> ModelSettings:
@@ -126,12 +155,23 @@ def model_settings(seed: int, models: Sequence[str], dimensions: Mapping[str, in
 
 @dataclass(slots=True)
 class _Pipeline:
-    """The blocks of one batch in flight: (future, start offset, start index) in input order."""
+    """The blocks of one batch in flight, in input order: each a future and the file its worker writes."""
 
     next_offset: int
     next_index: int
     expected: tuple[int, int]  # the cursor (offset, index) the first block starts at
-    blocks: deque[Future[BlockResult]] = field(default_factory=deque)
+    blocks: deque[tuple[Future[SpilledBlock], Path]] = field(default_factory=deque)
+    line_bytes: int = 0  # the most result bytes per request line seen in this batch's blocks so far
+
+    def room(self) -> bool:
+        """Whether another block may be sent: one until a result shows how big the answers are, then DEPTH."""
+        return len(self.blocks) < (DEPTH if self.line_bytes else 1)
+
+    def block_lines(self) -> int:
+        """How many lines the next block gets: few until a result is in, then about BLOCK_BYTES of results."""
+        if not self.line_bytes:
+            return FIRST_BLOCK_LINES
+        return max(1, min(BLOCK_LINES, BLOCK_BYTES // self.line_bytes))
 
 
 class LinePool:
@@ -142,6 +182,7 @@ class LinePool:
         self.min_lines = min_lines
         self._executor: ProcessPoolExecutor | None = None
         self._pipelines: dict[str, _Pipeline] = {}
+        self._serial = itertools.count()  # numbers the block files, so no two blocks ever share one
 
     @property
     def started(self) -> bool:
@@ -152,8 +193,9 @@ class LinePool:
         """Whether the lines of this batch go to the workers: enough of them left, or blocks already in flight."""
         return self.workers > 0 and (lines_left >= self.min_lines or batch_id in self._pipelines)
 
-    def take(self, job: BlockJob, path: Path, offset: int, limit: int) -> BlockResult | None:
-        """The result of the block starting at (`offset`, `job.first_index`), up to request `limit` (exclusive).
+    def take(self, job: BlockJob, path: Path, offset: int, limit: int, work: WorkFiles) -> SpilledBlock | None:
+        """The block starting at (`offset`, `job.first_index`), up to request `limit` (exclusive), appended to
+        `work`'s files; its counts and sizes are returned for the caller to record.
 
         `job` carries the batch's settings (its `lines` are ignored). Blocks ahead are sent to the workers first.
         Outside a work slice this waits for the block; inside one it returns None when the block is not ready
@@ -162,40 +204,55 @@ class LinePool:
         if pipeline is None or pipeline.expected != (offset, job.first_index):
             self.drop(job.batch_id)
             pipeline = self._pipelines[job.batch_id] = _Pipeline(offset, job.first_index, (offset, job.first_index))
-        while len(pipeline.blocks) < DEPTH and pipeline.next_index < limit:
-            lines, size, requests = _read_block(
-                path, pipeline.next_offset, min(BLOCK_LINES, limit - pipeline.next_index)
-            )
+        while pipeline.room() and pipeline.next_index < limit:
+            count = min(pipeline.block_lines(), limit - pipeline.next_index)
+            lines, size, requests = _read_block(path, pipeline.next_offset, count)
             if not requests:
                 break
             block = job._replace(first_index=pipeline.next_index, lines=lines)
-            pipeline.blocks.append(self._pool().submit(answer_block_in_worker, block))
+            spill = work.out_path.with_name(f"{job.batch_id}.block-{next(self._serial)}")
+            pipeline.blocks.append((self._pool().submit(answer_block_in_worker, block, str(spill)), spill))
             pipeline.next_offset += size
             pipeline.next_index += requests
         if not pipeline.blocks:
             self.drop(job.batch_id)
             raise ValueError(f"{path} ends before request {limit} of batch {job.batch_id}")
-        head = pipeline.blocks[0]
+        head, spill = pipeline.blocks[0]
         if not head.done() and in_slice():
             wait_on(head)
             return None
-        result = head.result()
+        try:
+            spilled = head.result()
+            _append_block(spill, spilled, work)
+        except BaseException as exc:
+            self.drop(job.batch_id)
+            if isinstance(exc, OSError):
+                raise_if_full(exc)
+            raise
         pipeline.blocks.popleft()
+        spill.unlink(missing_ok=True)
+        result = spilled.result
+        if result.requests:
+            per_line = -(-(spilled.output_size + spilled.errors_size) // result.requests)
+            pipeline.line_bytes = max(pipeline.line_bytes, per_line)
         pipeline.expected = (offset + result.consumed, job.first_index + result.requests)
         if not pipeline.blocks and pipeline.next_index >= limit:
             del self._pipelines[job.batch_id]
-        return result
+        return spilled
 
     def drop(self, batch_id: str) -> None:
-        """Forget a batch's blocks in flight (their results are not used)."""
+        """Forget a batch's blocks in flight (their results are not used, their files go once written)."""
         pipeline = self._pipelines.pop(batch_id, None)
         if pipeline is not None:
-            for future in pipeline.blocks:
+            for future, spill in pipeline.blocks:
                 future.cancel()
+                future.add_done_callback(_unlinker(spill))
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
         return self._executor
 
     def reset(self) -> None:
@@ -207,6 +264,27 @@ class LinePool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+def _lower_priority() -> None:
+    """In a worker process: yield the CPU to the server's own process, which answers clients, when both want it."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICENESS)
+
+
+def _unlinker(spill: Path) -> Callable[[Future[SpilledBlock]], None]:
+    """A done-callback that removes a dropped block's file once its worker has written it (or never will)."""
+    return lambda _: spill.unlink(missing_ok=True)
+
+
+def _append_block(spill: Path, block: SpilledBlock, work: WorkFiles) -> None:
+    """Append a block file's output lines, then its error lines, to the work files."""
+    with open(spill, "rb") as source:
+        if block.output_size:
+            work.append_copy("output", source.fileno(), 0, block.output_size)
+        if block.errors_size:
+            work.append_copy("error", source.fileno(), block.output_size, block.errors_size)
 
 
 def _read_block(path: Path, offset: int, count: int) -> tuple[list[bytes], int, int]:
@@ -225,4 +303,4 @@ def _read_block(path: Path, offset: int, count: int) -> tuple[list[bytes], int, 
     return lines, size, requests
 
 
-__all__ = ["BlockJob", "BlockResult", "LinePool", "ModelSettings", "answer_block", "model_settings"]
+__all__ = ["BlockJob", "BlockResult", "LinePool", "ModelSettings", "SpilledBlock", "answer_block", "model_settings"]

@@ -316,17 +316,15 @@ class LineRunner:
         )
         while progress["cursor_line"] < limit:
             index = progress["cursor_line"]
-            result = self.pool.take(job._replace(first_index=index), self.input_path, progress["cursor_offset"], limit)
-            if result is None:
+            cursor = progress["cursor_offset"]
+            block = self.pool.take(job._replace(first_index=index), self.input_path, cursor, limit, self.work)
+            if block is None:
                 return False
-            for target, data, lines in (
-                ("output", result.output, result.completed),
-                ("error", result.errors, result.failed),
-            ):
-                if data:
-                    self.work.write(target, data)
-                    progress["out_bytes" if target == "output" else "err_bytes"] += len(data)
-                    progress["out_lines" if target == "output" else "err_lines"] += lines
+            result = block.result  # its lines are appended to the work files already
+            progress["out_bytes"] += block.output_size
+            progress["out_lines"] += result.completed
+            progress["err_bytes"] += block.errors_size
+            progress["err_lines"] += result.failed
             counts["completed"] += result.completed
             counts["failed"] += result.failed
             usage["input_tokens"] += result.tokens[0]

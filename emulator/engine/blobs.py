@@ -42,6 +42,12 @@ def raise_if_full(exc: BaseException) -> None:
         raise InsufficientStorage() from exc
 
 
+def fsync_path(path: Path) -> None:
+    """Make the bytes of the file `path` durable (a no-op when they already are, whatever its size)."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
 class FinishedBytes(Protocol):
     """Bytes ready to become a blob: their size, and how to move them into place under an id."""
 
@@ -139,8 +145,7 @@ class BlobStore:
         hard link, or a copy where links are not possible. Doing it again gives the same blob."""
         target = self.path(blob_id)
         try:
-            with open(source, "rb") as handle:
-                os.fsync(handle.fileno())
+            fsync_path(source)
             target.unlink(missing_ok=True)
             try:
                 os.link(source, target)

@@ -1,11 +1,18 @@
 """Worker processes answer the lines of big batches: the output and error files, counts, usage and cursor are
-the same bytes and numbers as without workers, in one go or in slices; small batches never start them."""
+the same bytes and numbers as without workers, in one go or in slices, whatever the size of the blocks; small
+batches never start them. The block files the workers write are gone once the batch ends, and big results are
+flushed to disk on a thread of their own before they are published."""
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
+from emulator.batches import line_workers, results
 from emulator.config import EmulatorConfig, Limits
 from emulator.engine.budget import work_slice
 from tests.conftest import chat_line, jsonl
@@ -23,20 +30,46 @@ def _input(count: int) -> bytes:
     return jsonl(lines) + b"\n"
 
 
-def _run(workers: int, *, sliced: bool, count: int = 5_000, min_lines: int = 1_000) -> tuple[Any, bool]:
+EMBEDDING_MODEL = "text-embedding-3-small"
+
+
+def _embeddings_input(count: int) -> bytes:
+    lines = [
+        {
+            "custom_id": f"passage-{i}",
+            "method": "POST",
+            "url": "/v1/embeddings",
+            "body": {"model": EMBEDDING_MODEL, "input": f"passage {i} on tides" if i % 50 else ""},  # "" is refused
+        }
+        for i in range(count)
+    ]
+    return jsonl(lines) + b"\n"
+
+
+def _run(
+    workers: int,
+    *,
+    sliced: bool,
+    count: int = 5_000,
+    min_lines: int = 1_000,
+    embeddings: bool = False,
+    left_in_work: list[str] | None = None,
+) -> tuple[Any, bool]:
     config = EmulatorConfig(
         clock="manual",
         start_time=START,
         limits=Limits(batch_max_requests=100_000),
         batch_workers=workers,
         worker_min_lines=min_lines,
+        embedding_dimensions={EMBEDDING_MODEL: 4_096},
     )
     backend = Backend(config)
     try:
         writer = backend.blobs.writer()
-        writer.write(_input(count))
+        writer.write(_embeddings_input(count) if embeddings else _input(count))
         file = backend.files.add(writer, filename="in.jsonl", purpose="batch", ttl=None, owner=None)
-        batch_id = backend.batches.create(input_file_id=file["id"], endpoint="/v1/chat/completions", owner=None)["id"]
+        endpoint = "/v1/embeddings" if embeddings else "/v1/chat/completions"
+        batch_id = backend.batches.create(input_file_id=file["id"], endpoint=endpoint, owner=None)["id"]
         backend.advance(2)  # validated
         backend.advance(17.3)  # part of the lines, a block boundary away from any round number
         if sliced:
@@ -54,6 +87,8 @@ def _run(workers: int, *, sliced: bool, count: int = 5_000, min_lines: int = 1_0
         assert record is not None
         files = [backend.blobs.path(record[name]).read_bytes() for name in ("output_file_id", "error_file_id")]
         fields = {key: record[key] for key in ("status", "request_counts", "usage", "progress", "completed_at")}
+        if left_in_work is not None:
+            left_in_work.extend(path.name for path in backend.blobs.work_dir.iterdir())
         return (fields, files), backend.line_pool.started
     finally:
         backend.close()
@@ -79,3 +114,56 @@ def test_workers_in_slices_give_the_same_bytes_too():
 def test_a_batch_below_the_threshold_never_starts_the_workers():
     _, started = _run(2, sliced=False, count=300)
     assert not started
+
+
+def test_blocks_cut_by_bytes_give_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(line_workers, "BLOCK_BYTES", 20_000)  # a few dozen chat answers a block
+    alone, _ = _run(0, sliced=True, count=3_000)
+    pooled, started = _run(2, sliced=True, count=3_000)
+    assert started
+    assert pooled == alone
+
+
+def test_big_embeddings_go_in_small_blocks_with_the_same_bytes_and_leave_no_block_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sizes: list[int] = []
+    read_block = line_workers._read_block
+
+    def counted(path: Path, offset: int, count: int) -> tuple[list[bytes], int, int]:
+        sizes.append(count)
+        return read_block(path, offset, count)
+
+    monkeypatch.setattr(line_workers, "_read_block", counted)
+    left: list[str] = []
+    alone, _ = _run(0, sliced=False, count=400, min_lines=100, embeddings=True)
+    pooled, started = _run(2, sliced=False, count=400, min_lines=100, embeddings=True, left_in_work=left)
+    assert started
+    assert pooled == alone
+    fields, (output, errors) = pooled
+    assert fields["request_counts"] == {"total": 400, "completed": 392, "failed": 8}
+    assert len(output) > 392 * 4_096 * 10  # thousands of floats an answer
+    # the first block is small; then each holds about BLOCK_BYTES of answers (about 90 KB each here)
+    assert sizes[0] == line_workers.FIRST_BLOCK_LINES
+    assert max(sizes[1:]) <= line_workers.BLOCK_BYTES // 80_000
+    assert left == []  # the block files went, and so did the work files once published
+
+
+def test_big_results_are_flushed_to_disk_on_another_thread_inside_work_slices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    flushed: list[tuple[str, str]] = []
+    fsync_path = results.fsync_path
+
+    def spy(path: Path) -> None:
+        flushed.append((path.name, threading.current_thread().name))
+        fsync_path(path)
+
+    monkeypatch.setattr(results, "fsync_path", spy)
+    monkeypatch.setattr(results, "FLUSH_INLINE_BYTES", 0)  # every result counts as big
+    alone, _ = _run(0, sliced=False, count=3_000)
+    assert flushed == []  # outside work slices publishing flushes the files itself
+    sliced, _ = _run(0, sliced=True, count=3_000)
+    assert sliced == alone
+    assert {name.rsplit(".", 1)[1] for name, _ in flushed} == {"out", "err"}
+    assert all(thread != threading.main_thread().name for _, thread in flushed)
