@@ -110,6 +110,8 @@ class BatchLifecycle:
             with self.table.store.transaction():
                 yield linked
         except BaseException:
+            if self.line_pool is not None:
+                self.line_pool.drop(record["id"])  # no block copy in flight writes after the cut below
             for blob_id in linked:
                 self.blobs.delete(blob_id)
             raw = cast("dict[str, Any]", record)

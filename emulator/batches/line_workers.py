@@ -12,11 +12,12 @@ runner waits for. Inside a work slice (see `engine.budget`) the runner does not 
 stops and names the future to await, so the event loop keeps turning meanwhile.
 
 A worker writes its block's result lines to a block file next to the batch's work files and sends back only
-what they count; the server appends that file to the work files with an in-kernel copy. So the result bytes
-never cross a pipe, are never unpickled and never sit in the server's memory. Blocks are sized by bytes as
-well as lines: the first is small, then each holds about `BLOCK_BYTES` of results at the largest answer size
-seen so far, so appending one block keeps the event loop for a few milliseconds even when every answer is a
-big embedding.
+what they count; the server copies that file into the work files in the kernel (see `block_files`), on a
+thread while inside a work slice. So the result bytes never cross a pipe, are never unpickled, never sit in
+the server's memory and never hold the event loop, even when every answer is a big embedding. Blocks are
+sized by bytes as well as lines: the first is small, then each holds about `BLOCK_BYTES` of results at the
+largest answer size seen so far. The workers run at a lower priority than the server's own process, which
+answers clients.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import orjson
 
+from emulator.batches.block_files import BlockCopy
 from emulator.batches.result_lines import ResultLines
 from emulator.batches.work_files import WorkFiles
 from emulator.engine.blobs import raise_if_full
@@ -42,7 +44,7 @@ from emulator.fake_model import FakeModel
 
 BLOCK_LINES = 2_000  # most lines sent to a worker at once
 FIRST_BLOCK_LINES = 16  # lines of the first block, whose result shows how big the answers are
-BLOCK_BYTES = 4 * 1024 * 1024  # result bytes a block aims at, so that appending one takes a few milliseconds
+BLOCK_BYTES = 4 * 1024 * 1024  # result bytes a block aims at
 DEPTH = 4  # blocks computed ahead per batch
 WORKER_NICENESS = 5  # how much lower the workers' scheduling priority is than the server's
 
@@ -159,9 +161,10 @@ class _Pipeline:
 
     next_offset: int
     next_index: int
-    expected: tuple[int, int]  # the cursor (offset, index) the first block starts at
+    expected: tuple[int, int, int, int]  # where the first block starts: (input offset, index, output, error bytes)
     blocks: deque[tuple[Future[SpilledBlock], Path]] = field(default_factory=deque)
     line_bytes: int = 0  # the most result bytes per request line seen in this batch's blocks so far
+    copying: Future[None] | None = None  # the first block's copy into the work files, when it runs on a thread
 
     def room(self) -> bool:
         """Whether another block may be sent: one until a result shows how big the answers are, then DEPTH."""
@@ -181,6 +184,7 @@ class LinePool:
         self.workers = workers
         self.min_lines = min_lines
         self._executor: ProcessPoolExecutor | None = None
+        self._copies: ThreadPoolExecutor | None = None  # the thread block files are copied on, inside work slices
         self._pipelines: dict[str, _Pipeline] = {}
         self._serial = itertools.count()  # numbers the block files, so no two blocks ever share one
 
@@ -193,17 +197,21 @@ class LinePool:
         """Whether the lines of this batch go to the workers: enough of them left, or blocks already in flight."""
         return self.workers > 0 and (lines_left >= self.min_lines or batch_id in self._pipelines)
 
-    def take(self, job: BlockJob, path: Path, offset: int, limit: int, work: WorkFiles) -> SpilledBlock | None:
-        """The block starting at (`offset`, `job.first_index`), up to request `limit` (exclusive), appended to
-        `work`'s files; its counts and sizes are returned for the caller to record.
+    def take(
+        self, job: BlockJob, path: Path, offset: int, limit: int, work: WorkFiles, written: tuple[int, int]
+    ) -> SpilledBlock | None:
+        """The block starting at (`offset`, `job.first_index`), up to request `limit` (exclusive), copied into
+        `work`'s files, which end at `written` (output, error bytes); its counts and sizes are returned for the
+        caller to record.
 
         `job` carries the batch's settings (its `lines` are ignored). Blocks ahead are sent to the workers first.
-        Outside a work slice this waits for the block; inside one it returns None when the block is not ready
-        yet, with the slice stopped and waiting on it."""
+        Outside a work slice this waits for the block and copies it; inside one it returns None while the block
+        is not ready or its copy (on a thread) not done, with the slice stopped and waiting on it."""
+        start = (offset, job.first_index, *written)
         pipeline = self._pipelines.get(job.batch_id)
-        if pipeline is None or pipeline.expected != (offset, job.first_index):
+        if pipeline is None or pipeline.expected != start:
             self.drop(job.batch_id)
-            pipeline = self._pipelines[job.batch_id] = _Pipeline(offset, job.first_index, (offset, job.first_index))
+            pipeline = self._pipelines[job.batch_id] = _Pipeline(offset, job.first_index, start)
         while pipeline.room() and pipeline.next_index < limit:
             count = min(pipeline.block_lines(), limit - pipeline.next_index)
             lines, size, requests = _read_block(path, pipeline.next_offset, count)
@@ -218,35 +226,56 @@ class LinePool:
             self.drop(job.batch_id)
             raise ValueError(f"{path} ends before request {limit} of batch {job.batch_id}")
         head, spill = pipeline.blocks[0]
-        if not head.done() and in_slice():
-            wait_on(head)
-            return None
         try:
+            if pipeline.copying is None:
+                if not head.done() and in_slice():
+                    wait_on(head)
+                    return None
+                spilled = head.result()
+                copy = BlockCopy(spill, (spilled.output_size, spilled.errors_size), work, written)
+                if not in_slice():
+                    copy.run()
+                else:
+                    pipeline.copying = self._copier().submit(copy.run)
+            if pipeline.copying is not None:
+                if not pipeline.copying.done():
+                    wait_on(pipeline.copying)
+                    return None
+                pipeline.copying.result()
+                pipeline.copying = None
             spilled = head.result()
-            _append_block(spill, spilled, work)
         except BaseException as exc:
             self.drop(job.batch_id)
             if isinstance(exc, OSError):
                 raise_if_full(exc)
             raise
         pipeline.blocks.popleft()
-        spill.unlink(missing_ok=True)
         result = spilled.result
         if result.requests:
             per_line = -(-(spilled.output_size + spilled.errors_size) // result.requests)
             pipeline.line_bytes = max(pipeline.line_bytes, per_line)
-        pipeline.expected = (offset + result.consumed, job.first_index + result.requests)
+        pipeline.expected = (
+            offset + result.consumed,
+            job.first_index + result.requests,
+            written[0] + spilled.output_size,
+            written[1] + spilled.errors_size,
+        )
         if not pipeline.blocks and pipeline.next_index >= limit:
             del self._pipelines[job.batch_id]
         return spilled
 
     def drop(self, batch_id: str) -> None:
-        """Forget a batch's blocks in flight (their results are not used, their files go once written)."""
+        """Forget a batch's blocks in flight (their results are not used, their files go once written). A copy
+        under way into the work files is waited for, so nothing writes to them once this returns."""
         pipeline = self._pipelines.pop(batch_id, None)
-        if pipeline is not None:
-            for future, spill in pipeline.blocks:
-                future.cancel()
-                future.add_done_callback(_unlinker(spill))
+        if pipeline is None:
+            return
+        for future, spill in pipeline.blocks:
+            future.cancel()
+            future.add_done_callback(_unlinker(spill))
+        if pipeline.copying is not None:
+            with contextlib.suppress(Exception):  # its failure was or will be reported where it is awaited
+                pipeline.copying.result()
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -254,6 +283,11 @@ class LinePool:
                 self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
             )
         return self._executor
+
+    def _copier(self) -> ThreadPoolExecutor:
+        if self._copies is None:
+            self._copies = ThreadPoolExecutor(1, thread_name_prefix="block-copy")
+        return self._copies
 
     def reset(self) -> None:
         for batch_id in list(self._pipelines):
@@ -264,6 +298,9 @@ class LinePool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._copies is not None:
+            self._copies.shutdown(wait=True)
+            self._copies = None
 
 
 def _lower_priority() -> None:
@@ -276,15 +313,6 @@ def _lower_priority() -> None:
 def _unlinker(spill: Path) -> Callable[[Future[SpilledBlock]], None]:
     """A done-callback that removes a dropped block's file once its worker has written it (or never will)."""
     return lambda _: spill.unlink(missing_ok=True)
-
-
-def _append_block(spill: Path, block: SpilledBlock, work: WorkFiles) -> None:
-    """Append a block file's output lines, then its error lines, to the work files."""
-    with open(spill, "rb") as source:
-        if block.output_size:
-            work.append_copy("output", source.fileno(), 0, block.output_size)
-        if block.errors_size:
-            work.append_copy("error", source.fileno(), block.output_size, block.errors_size)
 
 
 def _read_block(path: Path, offset: int, count: int) -> tuple[list[bytes], int, int]:

@@ -316,11 +316,12 @@ class LineRunner:
         )
         while progress["cursor_line"] < limit:
             index = progress["cursor_line"]
+            written = (progress["out_bytes"], progress["err_bytes"])
             cursor = progress["cursor_offset"]
-            block = self.pool.take(job._replace(first_index=index), self.input_path, cursor, limit, self.work)
+            block = self.pool.take(job._replace(first_index=index), self.input_path, cursor, limit, self.work, written)
             if block is None:
                 return False
-            result = block.result  # its lines are appended to the work files already
+            result = block.result  # its lines are in the work files already
             progress["out_bytes"] += block.output_size
             progress["out_lines"] += result.completed
             progress["err_bytes"] += block.errors_size

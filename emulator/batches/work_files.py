@@ -4,16 +4,12 @@ back to what the batch record says was saved (after a kill, or a write that foun
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 from pathlib import Path
 from typing import IO
 
-from emulator.engine.blobs import COPY_CHUNK, raise_if_full
+from emulator.engine.blobs import raise_if_full
 from emulator.engine.errors import InsufficientStorage
-
-# where the kernel cannot copy between these two files (another file system, an older kernel, no such call)
-NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF})
 
 
 class WorkFiles:
@@ -39,18 +35,14 @@ class WorkFiles:
             raise_if_full(exc)
             raise
 
-    def append_copy(self, target: str, source: int, start: int, count: int) -> None:
-        """Append `count` bytes of the open file `source`, from its offset `start`, to the output or error file,
-        copied by the kernel where it can (the bytes never pass through this process)."""
+    def open_positional(self, target: str) -> int:
+        """A file descriptor on the output or error file for writes at given positions (the caller closes it),
+        after what was appended before is flushed."""
         handle, path = (self._out, self.out_path) if target == "output" else (self._err, self.err_path)
         try:
             if handle is not None:
-                handle.flush()  # what was written before goes first
-            into = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-            try:
-                copy_range(source, into, start, os.fstat(into).st_size, count)
-            finally:
-                os.close(into)
+                handle.flush()
+            return os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
         except OSError as exc:
             raise_if_full(exc)
             raise
@@ -74,29 +66,6 @@ class WorkFiles:
         """Close without caring whether buffered bytes reach the disk (the caller truncates to what is saved)."""
         with contextlib.suppress(OSError, InsufficientStorage):
             self.close()
-
-
-def copy_range(source: int, into: int, start: int, at: int, count: int) -> None:
-    """Copy `count` bytes from offset `start` of the file `source` to offset `at` of the file `into`: in the kernel
-    (copy_file_range) where it can, else through a bounded buffer."""
-    kernel_copy = getattr(os, "copy_file_range", None)
-    while count > 0:
-        done = 0
-        if kernel_copy is not None:
-            try:
-                done = kernel_copy(source, into, count, start, at)
-            except OSError as exc:
-                if exc.errno not in NO_KERNEL_COPY:
-                    raise
-                kernel_copy = None
-        if kernel_copy is None:
-            chunk = os.pread(source, min(count, COPY_CHUNK), start)
-            done = os.pwrite(into, chunk, at) if chunk else 0
-        if done <= 0:
-            raise OSError(errno.EIO, f"the source ends {count} bytes early")
-        start += done
-        at += done
-        count -= done
 
 
 def truncate_to(path: Path, size: int) -> None:

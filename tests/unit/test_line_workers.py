@@ -142,7 +142,7 @@ def test_big_embeddings_go_in_small_blocks_with_the_same_bytes_and_leave_no_bloc
     assert pooled == alone
     fields, (output, errors) = pooled
     assert fields["request_counts"] == {"total": 400, "completed": 392, "failed": 8}
-    assert len(output) > 392 * 4_096 * 10  # thousands of floats an answer
+    assert len(output) > 392 * 4_096 * 10 and errors.count(b"\n") == 8  # thousands of floats an answer
     # the first block is small; then each holds about BLOCK_BYTES of answers (about 90 KB each here)
     assert sizes[0] == line_workers.FIRST_BLOCK_LINES
     assert max(sizes[1:]) <= line_workers.BLOCK_BYTES // 80_000
