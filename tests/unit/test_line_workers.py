@@ -167,3 +167,37 @@ def test_big_results_are_flushed_to_disk_on_another_thread_inside_work_slices(
     assert sliced == alone
     assert {name.rsplit(".", 1)[1] for name, _ in flushed} == {"out", "err"}
     assert all(thread != threading.main_thread().name for _, thread in flushed)
+
+
+def test_a_reset_in_the_middle_of_a_pooled_batch_leaves_no_block_file_behind() -> None:
+    config = EmulatorConfig(
+        clock="manual",
+        start_time=START,
+        limits=Limits(batch_max_requests=100_000),
+        batch_workers=2,
+        worker_min_lines=100,
+    )
+    backend = Backend(config)
+    try:
+        writer = backend.blobs.writer()
+        writer.write(_input(12_000))
+        file = backend.files.add(writer, filename="in.jsonl", purpose="batch", ttl=None, owner=None)
+        batch_id = backend.batches.create(input_file_id=file["id"], endpoint="/v1/chat/completions", owner=None)["id"]
+        backend.advance(2)  # validated
+        limit = backend.clock.now() + DEFAULT_IDLE_LIMIT
+        tally = [0]
+        while True:  # slices until the first big block is written: the blocks after it are still being answered
+            with work_slice(0.0) as piece:
+                backend.idle_step(limit, tally)
+            if piece.waiting is not None:
+                piece.waiting.result()
+            record = backend.store.get("batches", batch_id)
+            assert record is not None
+            if record["progress"]["cursor_line"] > line_workers.FIRST_BLOCK_LINES:
+                break
+        assert record["progress"]["cursor_line"] < 12_000
+        backend.reset()
+        backend.line_pool.close()  # waits for the blocks the workers were still answering
+        assert list(backend.blobs.work_dir.iterdir()) == []
+    finally:
+        backend.close()
