@@ -6,10 +6,12 @@ and the time its slot ends), so the lines of a batch that no scenario rule touch
 order; the runner writes them exactly as it writes the lines it answers itself, so the output and error files
 are the same bytes with or without workers.
 
-The pool starts its processes only when a batch has at least `min_lines` lines left to answer, so a test run
-that never sends a big batch never starts one. Up to `DEPTH` blocks per batch are computed ahead of the one the
-runner waits for. Inside a work slice (see `engine.budget`) the runner does not wait for a block: the slice
-stops and names the future to await, so the event loop keeps turning meanwhile.
+The pool starts its processes only when a batch has at least `min_lines` lines left to answer, or at least
+`min_bytes` of results at the size of its answers so far (its first lines are answered by the server, which
+shows that size), so a test run that never sends a big batch never starts one. Up to `DEPTH` blocks per batch
+are computed ahead of the one the runner waits for. Inside a work slice (see `engine.budget`) the runner does
+not wait for a block: the slice stops and names the future to await, so the event loop keeps turning
+meanwhile.
 
 A worker writes its block's result lines to a block file next to the batch's work files and sends back only
 what they count; the server copies that file into the work files in the kernel (see `block_files`), on a
@@ -47,6 +49,9 @@ FIRST_BLOCK_LINES = 16  # lines of the first block, whose result shows how big t
 BLOCK_BYTES = 4 * 1024 * 1024  # result bytes a block aims at
 DEPTH = 4  # blocks computed ahead per batch
 WORKER_NICENESS = 5  # how much lower the workers' scheduling priority is than the server's
+# Result bytes a batch must have left, at the size of its answers so far, for the workers to take its lines
+# whatever their number: big answers (embeddings) cost much CPU to encode and to write on the server's own.
+WORKER_MIN_BYTES = 256 * 1024 * 1024
 
 
 class ModelSettings(NamedTuple):
@@ -180,9 +185,10 @@ class _Pipeline:
 class LinePool:
     """Worker processes, started on first use, and the blocks each big batch has in flight."""
 
-    def __init__(self, workers: int, min_lines: int) -> None:
+    def __init__(self, workers: int, min_lines: int, min_bytes: int = WORKER_MIN_BYTES) -> None:
         self.workers = workers
         self.min_lines = min_lines
+        self.min_bytes = min_bytes
         self._executor: ProcessPoolExecutor | None = None
         self._copies: ThreadPoolExecutor | None = None  # the thread block files are copied on, inside work slices
         self._pipelines: dict[str, _Pipeline] = {}
@@ -193,9 +199,12 @@ class LinePool:
         """Whether the worker processes have been started."""
         return self._executor is not None
 
-    def wanted(self, batch_id: str, lines_left: int) -> bool:
-        """Whether the lines of this batch go to the workers: enough of them left, or blocks already in flight."""
-        return self.workers > 0 and (lines_left >= self.min_lines or batch_id in self._pipelines)
+    def wanted(self, batch_id: str, lines_left: int, line_bytes: float = 0.0) -> bool:
+        """Whether the lines of this batch go to the workers: enough of them left, or enough result bytes left at
+        `line_bytes` a line (the size of its answers so far), or blocks already in flight."""
+        return self.workers > 0 and (
+            lines_left >= self.min_lines or lines_left * line_bytes >= self.min_bytes or batch_id in self._pipelines
+        )
 
     def take(
         self, job: BlockJob, path: Path, offset: int, limit: int, work: WorkFiles, written: tuple[int, int]

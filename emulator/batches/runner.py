@@ -286,14 +286,17 @@ class LineRunner:
         return True
 
     def _pooled(self, limit: int) -> bool:
-        """Whether the lines up to `limit` go to worker processes: a pool wants them and no scenario rule or
-        foreign url can touch them."""
+        """Whether the lines up to `limit` go to worker processes: a pool wants them (given how many are left and
+        the size of the answers so far) and no scenario rule or foreign url can touch them."""
         record = self.record
+        progress = record["progress"]
+        answered = progress["out_lines"] + progress["err_lines"]
+        line_bytes = (progress["out_bytes"] + progress["err_bytes"]) / answered if answered else 0.0
         return (
             self.pool is not None
             and (self.engine is None or not self.engine.scenario.lines)
             and not record.get("lines_follow_endpoint")
-            and self.pool.wanted(record["id"], limit - record["progress"]["cursor_line"])
+            and self.pool.wanted(record["id"], limit - progress["cursor_line"], line_bytes)
         )
 
     def _run_pooled(self, limit: int) -> bool:

@@ -54,6 +54,8 @@ def _run(
     min_lines: int = 1_000,
     embeddings: bool = False,
     left_in_work: list[str] | None = None,
+    min_bytes: int | None = None,
+    head_start: float = 17.3,
 ) -> tuple[Any, bool]:
     config = EmulatorConfig(
         clock="manual",
@@ -64,6 +66,8 @@ def _run(
         embedding_dimensions={EMBEDDING_MODEL: 4_096},
     )
     backend = Backend(config)
+    if min_bytes is not None:
+        backend.line_pool.min_bytes = min_bytes
     try:
         writer = backend.blobs.writer()
         writer.write(_embeddings_input(count) if embeddings else _input(count))
@@ -71,7 +75,7 @@ def _run(
         endpoint = "/v1/embeddings" if embeddings else "/v1/chat/completions"
         batch_id = backend.batches.create(input_file_id=file["id"], endpoint=endpoint, owner=None)["id"]
         backend.advance(2)  # validated
-        backend.advance(17.3)  # part of the lines, a block boundary away from any round number
+        backend.advance(head_start)  # part of the lines (by default a block boundary away from any round number)
         if sliced:
             limit = backend.clock.now() + DEFAULT_IDLE_LIMIT
             tally = [0]
@@ -147,6 +151,17 @@ def test_big_embeddings_go_in_small_blocks_with_the_same_bytes_and_leave_no_bloc
     assert sizes[0] == line_workers.FIRST_BLOCK_LINES
     assert max(sizes[1:]) <= line_workers.BLOCK_BYTES // 80_000
     assert left == []  # the block files went, and so did the work files once published
+
+
+def test_a_batch_of_big_answers_goes_to_the_workers_after_its_first_lines_show_their_size() -> None:
+    # only the bytes can start the workers; the first 50 lines are answered by the server
+    few_lines = {"count": 400, "min_lines": 1_000_000, "min_bytes": 2_000_000, "head_start": 0.5}
+    alone, _ = _run(0, sliced=True, embeddings=True, **few_lines)
+    pooled, started = _run(2, sliced=True, embeddings=True, **few_lines)
+    assert started  # 400 answers of about 90 KB: well over 2 MB
+    assert pooled == alone
+    _, started = _run(2, sliced=True, **few_lines)
+    assert not started  # 400 chat answers of a few hundred bytes: under 2 MB
 
 
 def test_big_results_are_flushed_to_disk_on_another_thread_inside_work_slices(
