@@ -17,7 +17,7 @@ from pathlib import Path
 from emulator.batches.records import BatchRecord
 from emulator.batches.work_files import WorkFiles
 from emulator.config import Limits
-from emulator.engine.blobs import fsync_path
+from emulator.engine.blobs import fsync_path, raise_if_full
 from emulator.engine.budget import in_slice, wait_on
 from emulator.engine.storage import BlobStore
 from emulator.fake_model import FakeModel
@@ -45,7 +45,7 @@ class ResultPublisher:
     def on_disk(self, record: BatchRecord) -> bool:
         """Whether the batch's work files can be published without holding the event loop for long. Big ones,
         inside a work slice, are flushed to disk on a thread: False (the slice stopped, waiting for it) until
-        that is done; a flush that failed raises here."""
+        that is done; a flush that failed raises here (InsufficientStorage for a full disk)."""
         progress = record["progress"]
         sizes = (progress["out_bytes"], progress["err_bytes"])
         if not in_slice() or sum(sizes) <= FLUSH_INLINE_BYTES:
@@ -60,7 +60,11 @@ class ResultPublisher:
             wait_on(done)
             return False
         del self._flushing[batch_id]
-        done.result()
+        try:
+            done.result()
+        except OSError as exc:
+            raise_if_full(exc)
+            raise
         return True
 
     def forget_work(self) -> None:
