@@ -40,6 +40,7 @@ DEFAULT_ERROR_TYPES = {
 }
 EPSILON = 1e-9
 WRITE_BLOCK = 256  # output lines gathered before one write
+WRITE_BYTES = 1 << 20  # or fewer, once they hold this many bytes (big answers: no write holds the loop long)
 
 
 @dataclass(slots=True)
@@ -268,7 +269,7 @@ class LineRunner:
                         cached_tokens += line_cached
                         output_tokens += line_output
                         reasoning_tokens += line_reasoning
-                        if len(pending) >= WRITE_BLOCK:
+                        if len(pending) >= WRITE_BLOCK or pending_bytes >= WRITE_BYTES:
                             flush()
                     else:
                         flush()
