@@ -87,7 +87,6 @@ __all__ = [
     "RequestLine",
     "ValidationReport",
     "ValidationRun",
-    "decode_request",
     "first_url",
     "iter_request_lines",
     "iter_requests",
@@ -390,6 +389,7 @@ def iter_requests(
 ) -> Generator[tuple[int, int, dict[str, Any]], None, None]:
     """`iter_request_lines` with each request as `(offset after the line, line number, decoded object)`: what a
     loop over many lines needs, without a `RequestLine` per line."""
+    loads = orjson.loads
     offset = start_offset
     line = start_line
     with path.open("rb") as stream:
@@ -399,16 +399,11 @@ def iter_requests(
             offset += len(raw)
             if raw.isspace():
                 continue
-            yield offset, line, decode_request(raw, line, path)
-
-
-def decode_request(raw: bytes, line: int, path: Path) -> dict[str, Any]:
-    """The request object of a line of a validated file (`line` and `path` name it in the `ValueError` a line
-    that is not a valid request raises); its `custom_id` is a string and its `body` an object."""
-    try:
-        request = orjson.loads(raw)
-        if type(request["custom_id"]) is str and type(request["body"]) is dict:
-            return request  # type: ignore[no-any-return]
-    except (orjson.JSONDecodeError, TypeError, KeyError):
-        pass
-    raise ValueError(f"line {line} of {path} is not a valid batch request")
+            try:
+                request = loads(raw)
+                if type(request["custom_id"]) is str and type(request["body"]) is dict:
+                    yield offset, line, request
+                    continue
+            except (orjson.JSONDecodeError, TypeError, KeyError):
+                pass
+            raise ValueError(f"line {line} of {path} is not a valid batch request")

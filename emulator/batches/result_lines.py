@@ -41,8 +41,12 @@ class ResultLines:
     def answered(self, custom_id: str, status: int, body_json: bytes) -> bytes:
         """The line of a request answered with `status` and a body already encoded as JSON: the same bytes as
         `line` gives for the decoded body."""
-        line_hex, request_hex = self._hex_ids(custom_id)
-        return _ANSWERED % (line_hex, orjson.dumps(custom_id), status, request_hex, body_json)
+        line = self._prefix.copy()  # as `_hex_ids`, inline: this runs for every line of a batch
+        line.update(custom_id.encode())
+        request = line.copy()
+        request.update(b"\x1freq")
+        ids = hexlify(line.digest()), hexlify(request.digest())
+        return _ANSWERED % (ids[0], orjson.dumps(custom_id), status, ids[1], body_json)
 
     def line(self, custom_id: str, status: int | None, body: Any, error: Any = None) -> bytes:
         """One output/error file line in the OpenAI format (no `response` when `status` is None)."""

@@ -20,16 +20,17 @@ import orjson
 
 from emulator.fake_model.answer import text_reply
 from emulator.fake_model.chat import ChatPlan
-from emulator.fake_model.digest import ID_DIGEST_SIZE, canonical_json, content_hasher, digest_suffix
-from emulator.fake_model.request_forms import FormCache, RequestForm, form_key
+from emulator.fake_model.digest import ID_DIGEST_SIZE, content_hasher, digest_suffix
+from emulator.fake_model.request_forms import FormCache, RequestForm
 from emulator.fake_model.result import TokenUsage
 from emulator.fake_model.text import MENTION_WINDOW, mention_among, prose_within
-from emulator.fake_model.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_tokens, count_word_tokens
+from emulator.fake_model.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_tokens
 from emulator.fake_model.validation.endpoints import CHAT
 
 # Roles a plain message may have (a tool or function message needs more than a role and a content).
 _PLAIN_ROLES = frozenset({"system", "developer", "user", "assistant"})
 _NO_BUDGET = 1 << 62
+_SORTED = orjson.OPT_SORT_KEYS
 _tuple_new = tuple.__new__
 _ID_STATE = blake2b(digest_size=ID_DIGEST_SIZE)
 # Token counts of message contents that repeat across lines (a system prompt, few-shot turns); filled by the
@@ -112,7 +113,9 @@ def plain_prompt(messages: list[Any]) -> tuple[int, list[str]] | None:
         if role == "user":  # its words give both its tokens and the mention
             user = content
             user_words = content.split()
-            total += MESSAGE_OVERHEAD + count_word_tokens(user_words)
+            total += MESSAGE_OVERHEAD
+            for word in user_words:  # `count_word_tokens`, inline
+                total += (len(word) + 3) >> 2
             continue
         tokens = known.get(content)
         if tokens is None:
@@ -134,8 +137,7 @@ def plain_chat_line(
     messages = body.get("messages")
     if type(messages) is not list:
         return None
-    key = form_key(body, "messages")
-    form = forms.get(CHAT, key) if key is not None else None
+    form = forms.find(CHAT, body, "messages")
     if form is None:
         return None
     template = form.line_template
@@ -148,7 +150,7 @@ def plain_chat_line(
     if prompt is None or prompt[0] > template.window:
         return None
     prompt_tokens, user_words = prompt
-    encoded = canonical_json(messages)
+    encoded = orjson.dumps(messages, option=_SORTED)  # plain messages: `canonical_json` without its fallbacks
     content = template.content_state.copy()
     content.update(encoded)
     content.update(template.content_tail)

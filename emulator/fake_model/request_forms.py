@@ -82,6 +82,11 @@ class FormCache:
     def get(self, endpoint: str, key: bytes) -> RequestForm | None:
         return self._forms.get((endpoint, key))
 
+    def find(self, endpoint: str, body: dict[str, Any], field: str) -> RequestForm | None:
+        """The known form of `body`, if any (`form_key` and `get` in one call, for the per-line path)."""
+        key = form_key(body, field)
+        return None if key is None else self._forms.get((endpoint, key))
+
     def add(self, endpoint: str, key: bytes, body: dict[str, Any], field: str) -> RequestForm | None:
         """Remember the form of `body`, which passed validation (None when it has no usable form)."""
         form = new_form(body, field, key)
