@@ -48,7 +48,7 @@ class ResultPublisher:
         that is done; a flush that failed raises here (InsufficientStorage for a full disk)."""
         progress = record["progress"]
         sizes = (progress["out_bytes"], progress["err_bytes"])
-        if not in_slice() or sum(sizes) <= FLUSH_INLINE_BYTES:
+        if not self.blobs.durable or not in_slice() or sum(sizes) <= FLUSH_INLINE_BYTES:
             return True
         batch_id = record["id"]
         flushing = self._flushing.get(batch_id)

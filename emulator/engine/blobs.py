@@ -2,8 +2,9 @@
 batches' partial results under `<root>/work`.
 
 A blob is written to a temporary name, fsynced, and renamed into place (atomic), so a reader or a restarted
-server never sees half a file. A write that fails for lack of space removes what it wrote and raises
-`InsufficientStorage` (a 507): nothing changed.
+server never sees half a file. A store that does not outlive its server (no `--data-dir`: a temporary root
+removed at exit) skips the fsyncs, which only matter to a later server. A write that fails for lack of space
+removes what it wrote and raises `InsufficientStorage` (a 507): nothing changed.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ class BlobWriter:
         assert self._fh is not None, "writer already closed"
         try:
             self._fh.flush()
-            os.fsync(self._fh.fileno())
+            if self._blobs.durable:
+                os.fsync(self._fh.fileno())
             self._fh.close()
             self._fh = None
             os.replace(self.tmp_path, self._blobs.path(blob_id))
@@ -116,8 +118,9 @@ class BlobWriter:
 class BlobStore:
     """Blob files in `<root>/blobs`, temporary files in `<root>/tmp`, work files in `<root>/work`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = root
+        self.durable = durable  # whether its files must survive the server (fsynced), or go with it
         self._dir = root / "blobs"
         self._tmp = root / "tmp"
         self.work_dir = root / "work"
@@ -141,11 +144,13 @@ class BlobStore:
         return self.work_dir / name
 
     def link(self, source: Path, blob_id: str) -> None:
-        """Make the complete file `source` (fsynced here) also the blob `blob_id`, leaving `source` in place: a
-        hard link, or a copy where links are not possible. Doing it again gives the same blob."""
+        """Make the complete file `source` (fsynced here, in a durable store) also the blob `blob_id`, leaving
+        `source` in place: a hard link, or a copy where links are not possible. Doing it again gives the same
+        blob."""
         target = self.path(blob_id)
         try:
-            fsync_path(source)
+            if self.durable:
+                fsync_path(source)
             target.unlink(missing_ok=True)
             try:
                 os.link(source, target)

@@ -226,7 +226,7 @@ def open_storage(data_dir: Path | None) -> tuple[MetadataStore, BlobStore, Path 
     """The stores for a config: (metadata, blobs, temporary root to remove at exit or None)."""
     if data_dir is None:
         root = Path(tempfile.mkdtemp(prefix="batch-emulator-"))
-        return MemoryStore(), BlobStore(root), root
+        return MemoryStore(), BlobStore(root, durable=False), root
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = lock_data_dir(data_dir)
     try:

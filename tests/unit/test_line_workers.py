@@ -56,8 +56,10 @@ def _run(
     left_in_work: list[str] | None = None,
     min_bytes: int | None = None,
     head_start: float = 17.3,
+    data_dir: Path | None = None,
 ) -> tuple[Any, bool]:
     config = EmulatorConfig(
+        data_dir=data_dir,
         clock="manual",
         start_time=START,
         limits=Limits(batch_max_requests=100_000),
@@ -165,7 +167,7 @@ def test_a_batch_of_big_answers_goes_to_the_workers_after_its_first_lines_show_t
 
 
 def test_big_results_are_flushed_to_disk_on_another_thread_inside_work_slices(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     flushed: list[tuple[str, str]] = []
     fsync_path = results.fsync_path
@@ -176,12 +178,15 @@ def test_big_results_are_flushed_to_disk_on_another_thread_inside_work_slices(
 
     monkeypatch.setattr(results, "fsync_path", spy)
     monkeypatch.setattr(results, "FLUSH_INLINE_BYTES", 0)  # every result counts as big
-    alone, _ = _run(0, sliced=False, count=3_000)
+    alone, _ = _run(0, sliced=False, count=3_000, data_dir=tmp_path / "whole")
     assert flushed == []  # outside work slices publishing flushes the files itself
-    sliced, _ = _run(0, sliced=True, count=3_000)
+    sliced, _ = _run(0, sliced=True, count=3_000, data_dir=tmp_path / "sliced")
     assert sliced == alone
     assert {name.rsplit(".", 1)[1] for name, _ in flushed} == {"out", "err"}
     assert all(thread != threading.main_thread().name for _, thread in flushed)
+    flushed.clear()
+    in_memory, _ = _run(0, sliced=True, count=3_000)  # without a data dir nothing outlives the server
+    assert in_memory == alone and flushed == []
 
 
 def test_a_reset_in_the_middle_of_a_pooled_batch_leaves_no_block_file_behind() -> None:

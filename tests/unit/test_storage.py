@@ -3,6 +3,7 @@ after reopening), a batch of records is written whole or not at all, and blobs a
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +102,24 @@ def test_a_blob_exists_only_once_committed(tmp_path: Path):
     blobs.delete("file-1")
     blobs.delete("file-1")
     assert not blobs.exists("file-1")
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_only_a_store_that_outlives_its_server_syncs_its_blobs_to_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, durable: bool
+):
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    blobs = BlobStore(tmp_path, durable=durable)
+    writer = blobs.writer()
+    writer.write(b"results")
+    writer.commit("file-1")
+    work = blobs.scratch_path("batch_1.out")
+    work.write_bytes(b"line\n")
+    blobs.link(work, "file-2")
+    assert blobs.open("file-2").read() == b"line\n" and blobs.open("file-1").read() == b"results"
+    assert len(synced) == (2 if durable else 0)
 
 
 def test_an_aborted_writer_leaves_nothing_behind(tmp_path: Path):
