@@ -44,11 +44,16 @@ _VARIANTS: tuple[str, ...] = tuple(
     (p[:1].upper() + p[1:] if flag & 1 else p) + ("." if flag & 2 else "") for flag in range(4) for p in _PHRASES
 )
 _VARIANT_TOKENS: tuple[int, ...] = tuple(sum((len(w) + 3) // 4 for w in v.split()) for v in _VARIANTS)
+# The variants, and their token counts, by flag: a digest byte indexes the table of its phrase's position.
+_FLAG_PHRASES = tuple(_VARIANTS[flag * 256 : (flag + 1) * 256] for flag in range(4))
+_FLAG_TOKENS = tuple(_VARIANT_TOKENS[flag * 256 : (flag + 1) * 256] for flag in range(4))
+# A layout: the phrase table and the token table of each position, and the mid-sentence positions.
+Layout = tuple[tuple[tuple[str, ...], ...], tuple[tuple[int, ...], ...], tuple[int, ...]]
 _PUNCTUATION = "\"'`.,;:!?()[]{}<>*_#"
 _CONNECTORS = ("about", "regarding", "on", "concerning")
 _CONNECTOR_TOKENS = tuple((len(c) + 3) // 4 for c in _CONNECTORS)
 # Layouts of the default length, by (phrase count - 2) * 16 + layout variant, filled on first use.
-_DEFAULT_LAYOUTS: list[tuple[tuple[int, ...], tuple[int, ...]] | None] = [None] * (12 * 16)
+_DEFAULT_LAYOUTS: list[Layout | None] = [None] * (12 * 16)
 
 
 MENTION_WINDOW = 2000  # characters at the end of the user's text the mention is taken from
@@ -85,7 +90,7 @@ def prose_counted(digest: bytes, mention: str = "", min_words: int = 8, max_word
     Text is assembled from three-word phrases (one digest byte each) grouped into sentences of one
     to three phrases by a precomputed layout, so the work is a few table look-ups done in C.
     """
-    parts, _, tokens, _ = _prose_parts(digest, mention, min_words, max_words)
+    parts, _, _, tokens, _ = _prose_parts(digest, mention, min_words, max_words)
     return " ".join(parts), tokens
 
 
@@ -93,9 +98,10 @@ def prose_within(digest: bytes, mention: str, budget: int) -> tuple[str, int, bo
     """Default-length prose cut to its first `budget` (>= 1) tokens: (text, tokens, whether it was cut). The
     same text as `tokens.first_tokens` of the whole prose, found phrase by phrase from the phrases' known
     token counts, so only the phrase the budget ends in is cut word by word."""
-    parts, sizes, tokens, mentioned = _prose_parts(digest, mention, 8, 40)
+    parts, token_tables, source, tokens, mentioned = _prose_parts(digest, mention, 8, 40)
     if tokens <= budget:
         return " ".join(parts), tokens, False
+    sizes = tuple(map(operator.getitem, token_tables, source))
     left = budget
     for k, part in enumerate(parts):
         size = count_tokens(part) if k == mentioned else sizes[k if mentioned < 0 or k < mentioned else k - 1]
@@ -109,16 +115,17 @@ def prose_within(digest: bytes, mention: str, budget: int) -> tuple[str, int, bo
 
 def _prose_parts(
     digest: bytes, mention: str, min_words: int, max_words: int
-) -> tuple[list[str], tuple[int, ...], int, int]:
-    """The phrases of `prose` (with the mention's phrase, if any), the token counts of the dictionary phrases,
-    the token count of the whole and where the mention's phrase is (-1 when none)."""
+) -> tuple[list[str], tuple[tuple[int, ...], ...], bytes, int, int]:
+    """The phrases of `prose` (with the mention's phrase, if any); the token tables and digest bytes of the
+    dictionary phrases (their token counts, when needed); the token count of the whole; and where the
+    mention's phrase is (-1 when none)."""
     if min_words == 8 and max_words == 40:  # the default range, 2 to 13 phrases: a layout from the table
         key = (digest[0] % 12) << 4 | digest[2] >> 4
         layout = _DEFAULT_LAYOUTS[key]
         if layout is None:
             layout = _DEFAULT_LAYOUTS[key] = _layout(2 + digest[0] % 12, digest[2] >> 4)
-        offsets, middles = layout
-        source = digest[1 : len(offsets) + 1]
+        phrase_tables, token_tables, middles = layout
+        source = digest[1 : len(phrase_tables) + 1]
     else:
         low = max(1, min_words // 3)
         high = max(low, max_words // 3)
@@ -126,16 +133,10 @@ def _prose_parts(
         source = digest[1:]
         while len(source) < count:
             source += sub_digest(source[-64:], len(source))
-        offsets, middles = _layout(count, digest[2] >> 4)
+        phrase_tables, token_tables, middles = _layout(count, digest[2] >> 4)
         source = source[:count]
-    pick = operator.itemgetter(*map(operator.add, offsets, source))
-    if len(offsets) == 1:
-        parts = [pick(_VARIANTS)]
-        sizes: tuple[int, ...] = (pick(_VARIANT_TOKENS),)
-    else:
-        parts = list(pick(_VARIANTS))
-        sizes = pick(_VARIANT_TOKENS)
-    tokens = sum(sizes)
+    parts = list(map(operator.getitem, phrase_tables, source))
+    tokens = sum(map(operator.getitem, token_tables, source))
     mentioned = -1
     if mention:
         which = digest[2] & 3
@@ -148,13 +149,14 @@ def _prose_parts(
             mentioned = len(parts)
             parts.append(f"{connector[:1].upper()}{connector[1:]} {mention}.")
             tokens += 1 if len(mention) % 4 == 0 else 0
-    return parts, sizes, tokens, mentioned
+    return parts, token_tables, source, tokens, mentioned
 
 
 @lru_cache(maxsize=4096)
-def _layout(count: int, variant: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Table offsets marking sentence starts and ends for `count` phrases, and mid-sentence positions."""
-    offsets: list[int] = []
+def _layout(count: int, variant: int) -> Layout:
+    """The tables of `count` phrases grouped into sentences (a flag per position marks sentence starts and ends)
+    and the mid-sentence positions."""
+    flags: list[int] = []
     middles: list[int] = []
     state = variant * 7 + count
     position = 0
@@ -162,12 +164,11 @@ def _layout(count: int, variant: int) -> tuple[tuple[int, ...], tuple[int, ...]]
         state = (state * 1103515245 + 12345) & 0x7FFFFFFF
         length = min(1 + (state >> 16) % 3, count - position)
         for i in range(length):
-            flag = (1 if i == 0 else 0) | (2 if i == length - 1 else 0)
-            offsets.append(flag * 256)
+            flags.append((1 if i == 0 else 0) | (2 if i == length - 1 else 0))
             if i > 0:
                 middles.append(position + i)
         position += length
-    return tuple(offsets), tuple(middles)
+    return tuple(_FLAG_PHRASES[f] for f in flags), tuple(_FLAG_TOKENS[f] for f in flags), tuple(middles)
 
 
 
