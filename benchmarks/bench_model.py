@@ -92,15 +92,18 @@ def measure(
     model: FakeModel, endpoint: str, make: Callable[[int], dict[str, Any]], seconds: float, as_line: bool
 ) -> float:
     """CPU seconds per answer over distinct pre-built bodies (body construction is not timed): `respond` (a dict,
-    as a direct request gets it) or, `as_line`, `answer_line` (the JSON bytes a batch line gets)."""
+    as a direct request gets it) or, `as_line`, the JSON bytes a batch line gets (`line_answerer`)."""
     bodies = [make(i) for i in range(20_000)]
-    answer = model.answer_line if as_line else model.respond
+    line = model.line_answerer(endpoint)
     done = 0
     spent = 0.0
     while spent < seconds:
         start = time.process_time()
         for body in bodies[done % 20_000 : done % 20_000 + 500]:
-            answer(endpoint, body, custom_id=f"line-{done}", created=1_700_000_000)
+            if as_line:
+                line(body, f"line-{done}", 1_700_000_000)
+            else:
+                model.respond(endpoint, body, custom_id=f"line-{done}", created=1_700_000_000)
             done += 1
         spent += time.process_time() - start
     return spent / done

@@ -98,7 +98,7 @@ def answer_block(model: FakeModel, job: BlockJob) -> BlockResult:
     read = consumed = 0
     endpoint, started, rate = job.endpoint, job.started, job.rate
     lines = ResultLines(job.settings.seed, job.batch_id)
-    answer = model.answer_line
+    answer = model.line_answerer(endpoint)
     for raw in job.lines:
         read += len(raw)
         if raw.isspace():
@@ -108,7 +108,7 @@ def answer_block(model: FakeModel, job: BlockJob) -> BlockResult:
         custom_id = request["custom_id"]
         finish = started + (index + 1) / rate  # the same arithmetic as slot_end()
         index += 1
-        result = answer(endpoint, request["body"], custom_id=custom_id, created=int(finish))
+        result = answer(request["body"], custom_id, int(finish))
         data = lines.answered(custom_id, result.status_code, result.body_json)
         if 200 <= result.status_code < 300:
             output.append(data)

@@ -213,7 +213,7 @@ class LineRunner:
         rate = float(record["plan"]["timing"]["requests_per_second"])
         endpoint = record["endpoint"]
         batch_id = record["id"]
-        answer = self.model.answer_line
+        answer = self.model.line_answerer(endpoint)
         lines = self._lines
         engine = self.engine
         line_effect = engine.line_effect if engine is not None and engine.scenario.lines else None
@@ -258,7 +258,7 @@ class LineRunner:
                     self._settle(LineOutcome("error", "failed", line, None, None), file_line, custom_id)
                 elif effect is None:
                     finish = started + cursor_line / rate  # the same arithmetic as slot_end()
-                    status, body_json, used = answer(endpoint, body, custom_id=custom_id, created=int(finish))
+                    status, body_json, used = answer(body, custom_id, int(finish))
                     data = lines.answered(custom_id, status, body_json)
                     if 200 <= status < 300:
                         pending.append(data)

@@ -137,7 +137,7 @@ def plain_chat_line(
     messages = body.get("messages")
     if type(messages) is not list:
         return None
-    form = forms.find(CHAT, body, "messages")
+    _, form = forms.lookup(CHAT, body, "messages")
     if form is None:
         return None
     template = form.line_template

@@ -21,7 +21,7 @@ from emulator.fake_model.embeddings import EmbeddingSizes, answer_embeddings
 from emulator.fake_model.line_answers import LineAnswer, plain_chat_line
 from emulator.fake_model.media import answer_image_edit, answer_image_generation, answer_video, image_events
 from emulator.fake_model.moderations import answer_moderations
-from emulator.fake_model.request_forms import FormCache, canonical_parts, form_key
+from emulator.fake_model.request_forms import FormCache, canonical_parts
 from emulator.fake_model.responses import answer_responses
 from emulator.fake_model.result import PLAIN, ModelResult, ResponseShape
 from emulator.fake_model.streaming import chat_chunks, response_events
@@ -84,10 +84,26 @@ class FakeModel:
         """A batch line's answer with its body as JSON bytes: the same bytes as `orjson.dumps` of the body
         `respond` gives, made from a per-form template for plain chat lines and with embeddings' float vectors
         written from their JSON tables."""
-        if endpoint == rq.CHAT and type(body) is dict:
-            answer = plain_chat_line(self._forms, self.seed, body, custom_id, created)
-            if answer is not None:
-                return answer
+        return self.line_answerer(endpoint)(body, custom_id, created)
+
+    def line_answerer(self, endpoint: str) -> Callable[[Any, str, int], LineAnswer]:
+        """`answer_line` for one endpoint, as a function of (body, custom_id, created): what a loop over the
+        lines of a batch calls."""
+        if endpoint != rq.CHAT:
+            return lambda body, custom_id, created: self._line(endpoint, body, custom_id, created)
+        forms = self._forms
+
+        def answer_chat_line(body: Any, custom_id: str, created: int) -> LineAnswer:
+            if type(body) is dict:
+                answer = plain_chat_line(forms, self.seed, body, custom_id, created)
+                if answer is not None:
+                    return answer
+            return self._line(endpoint, body, custom_id, created)
+
+        return answer_chat_line
+
+    def _line(self, endpoint: str, body: Any, custom_id: str, created: int) -> LineAnswer:
+        """A line's answer through `respond` (embeddings through the lazy form, for its vectors' JSON tables)."""
         if endpoint == rq.EMBEDDINGS:  # float vectors written from their JSON tables (see `Call.lazy`)
             try:
                 call = self._prepare(endpoint, body, custom_id, created, None)
@@ -139,8 +155,9 @@ class FakeModel:
         checks = rq.CHECKS.get(endpoint)
         key = None
         if checks is not None and type(body) is dict and checks.line_field in body:
-            key = form_key(body, checks.line_field)
-        form = self._forms.get(endpoint, key) if key is not None else None
+            key, form = self._forms.lookup(endpoint, body, checks.line_field)
+        else:
+            form = None
         if form is not None:
             assert checks is not None
             checks.run_line(body)

@@ -48,16 +48,6 @@ def _split(encoded: bytes) -> tuple[bytes, bytes] | None:
     return before, after
 
 
-def form_key(body: dict[str, Any], field: str) -> bytes | None:
-    """The canonical JSON of `body` with `field` replaced by the placeholder; None for a body without a form."""
-    rest = body.copy()
-    rest[field] = PLACEHOLDER
-    try:
-        return orjson.dumps(rest, option=_SORTED)
-    except TypeError:
-        return None
-
-
 def new_form(body: dict[str, Any], field: str, key: bytes) -> RequestForm | None:
     """The form of `body` given its key (None when the placeholder cannot be located unambiguously)."""
     full = _split(key)
@@ -79,13 +69,16 @@ class FormCache:
     def __init__(self) -> None:
         self._forms: dict[tuple[str, bytes], RequestForm] = {}
 
-    def get(self, endpoint: str, key: bytes) -> RequestForm | None:
-        return self._forms.get((endpoint, key))
-
-    def find(self, endpoint: str, body: dict[str, Any], field: str) -> RequestForm | None:
-        """The known form of `body`, if any (`form_key` and `get` in one call, for the per-line path)."""
-        key = form_key(body, field)
-        return None if key is None else self._forms.get((endpoint, key))
+    def lookup(self, endpoint: str, body: dict[str, Any], field: str) -> tuple[bytes | None, RequestForm | None]:
+        """The key of `body`'s form (its canonical JSON with `field` replaced by the placeholder; None for a body
+        without a form) and the form, if it is known."""
+        rest = body.copy()
+        rest[field] = PLACEHOLDER
+        try:
+            key = orjson.dumps(rest, option=_SORTED)
+        except TypeError:
+            return None, None
+        return key, self._forms.get((endpoint, key))
 
     def add(self, endpoint: str, key: bytes, body: dict[str, Any], field: str) -> RequestForm | None:
         """Remember the form of `body`, which passed validation (None when it has no usable form)."""
