@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-SLICE_SECONDS = 0.005  # one slice of work between two turns of the event loop
+SLICE_SECONDS = 0.01  # one slice of work between two turns of the event loop
 CHECK_EVERY = 32  # iterations a loop runs between two looks at the clock
 # Turns of the event loop between two slices. Answering a request on a new connection takes the loop about
 # ten turns (accept, connection set-up, read, handler, write), so one turn per slice would make that client
