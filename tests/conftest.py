@@ -37,6 +37,17 @@ def chat_batch_file(n: int, prefix: str = "req") -> bytes:
     return jsonl([chat_line(f"{prefix}-{i}", f"Question number {i}") for i in range(n)])
 
 
+def mixed_chat_batch_file(count: int, topic: str) -> bytes:
+    """`count` chat lines of varied `max_tokens`, every 97th of which the model refuses (`n` 0: an error line)."""
+    lines = []
+    for i in range(count):
+        options: dict[str, Any] = {"max_tokens": 5 + i % 40}
+        if i % 97 == 0:
+            options["n"] = 0
+        lines.append(chat_line(f"req-{i}", f"Question {i} about {topic}", **options))
+    return jsonl(lines) + b"\n"
+
+
 def parse_jsonl(data: bytes) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in data.splitlines() if line.strip()]
 

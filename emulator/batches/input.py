@@ -1,8 +1,8 @@
 """Streaming validation and iteration of Batch API input files (JSONL, one request per line).
 
 `validate_batch_input` runs the checks the real API runs while a batch is `validating` and returns every
-problem with its 1-based line number; `iter_request_lines` reads the request lines of a file that passed,
-from a byte offset, so the batch processor can stop and resume anywhere. Neither holds the file in memory.
+problem with its 1-based line number, without holding the file in memory (`request_lines` reads the lines of a
+file that passed).
 
 Rules, in the order a line is checked (one `LineError` per problem; a line may have several):
 
@@ -55,10 +55,10 @@ needs about 8 MB for this check rather than a set of a million strings.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any, Protocol, TypedDict, Unpack
 
 import orjson
 
@@ -82,16 +82,7 @@ from emulator.batches.input_checks import (
 from emulator.config import Limits
 from emulator.engine.budget import CHECK_EVERY, spent
 
-__all__ = [
-    "LineError",
-    "RequestLine",
-    "ValidationReport",
-    "ValidationRun",
-    "first_url",
-    "iter_request_lines",
-    "iter_requests",
-    "validate_batch_input",
-]
+__all__ = ["LineError", "LineSink", "ValidationReport", "ValidationRun", "validate_batch_input"]
 
 EMBEDDINGS = "/v1/embeddings"
 MODEL_PROBE_LINES = 1000  # lines read to name the model in the file-too-large message
@@ -112,14 +103,18 @@ class ValidationReport:
     embedding_inputs: int
 
 
-@dataclass(slots=True)
-class RequestLine:
-    """One request of a validated input file (not frozen: one is made per line, and a frozen one costs more)."""
+class LineSink(Protocol):
+    """Takes the decoded request lines of a first validation pass, in order from the first (see
+    `batches.early_answers`), until it stops or is told to."""
 
-    line: int  # 1-based
-    custom_id: str
-    body: dict[str, Any]
-    url: Any = field(default=None, compare=False)  # the batch endpoint, but where a dialect lets lines name another
+    open: bool
+    hand_lines: int  # how many lines it takes at a time (fewer for answers that cost more)
+
+    def take(self, requests: list[tuple[int, str, dict[str, Any]]]) -> None:
+        """The next requests: (offset after the line, custom_id, body)."""
+
+    def stop(self) -> None:
+        """No more requests follow (a line that is not a request to the batch's endpoint)."""
 
 
 @dataclass(slots=True)
@@ -140,6 +135,7 @@ class _Scan:
     id_digests: list[array[int]] = field(default_factory=lambda: [array("Q") for _ in range(ID_BUCKETS)])
     model_known: dict[str, bool] = field(default_factory=dict)
     foreign_urls: bool = False  # a line for another endpoint is answered with an error, not a validation failure
+    sink: LineSink | None = None  # first pass: takes the lines as they are decoded
     line: int = 0  # how far the pass has got: lines and bytes read, and a run of blank lines not yet reported
     offset: int = 0
     blank_from: int = 0
@@ -199,11 +195,13 @@ class _Scan:
 
 
 class ValidationOptions(TypedDict, total=False):
-    """`known_model` (None: any model), `max_errors` (1000) and `foreign_urls` (False) of a validation."""
+    """`known_model` (None: any model), `max_errors` (1000), `foreign_urls` (False) and `sink` (None) of a
+    validation."""
 
     known_model: Callable[[str], bool] | None
     max_errors: int
     foreign_urls: bool
+    sink: LineSink | None
 
 
 def validate_batch_input(
@@ -229,7 +227,12 @@ class ValidationRun:
         foreign_urls = self.foreign_urls = options.get("foreign_urls", False)
         self.size = path.stat().st_size
         self.scan = _Scan(
-            endpoint, known_model, max_errors, foreign_urls=foreign_urls, max_line_bytes=limits.batch_max_line_bytes
+            endpoint,
+            known_model,
+            max_errors,
+            foreign_urls=foreign_urls,
+            max_line_bytes=limits.batch_max_line_bytes,
+            sink=options.get("sink"),
         )
         self.second_pass = False
         self.bucket = 0  # the next bucket of custom_id digests to look for repeats in
@@ -300,6 +303,8 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
     # checked here in one go; any other goes through `_Scan.request`, which finds the same for the usual one.
     quick = endpoint != EMBEDDINGS and not scan.foreign_urls and scan.repeated is None
     buckets = scan.id_digests
+    sink = scan.sink if scan.sink is not None and scan.sink.open else None
+    handed: list[tuple[int, str, dict[str, Any]]] = []  # the lines for the sink since it last took some
     done = True
     with path.open("rb") as stream:
         stream.seek(offset)
@@ -336,18 +341,51 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
                 ):
                     digest = hash(custom_id) & _DIGEST_MASK
                     buckets[digest & 0xFF].append(digest)
+                    if sink is not None:
+                        handed.append((offset, custom_id, body))
                 else:
                     scan.request(request, line)
-            elif too_large:
-                message = MSG_LINE_TOO_LARGE.format(size=len(raw), limit=scan.max_line_bytes)
-                scan.add(LineError("line_too_large", message, None, line))
+                    if sink is not None:
+                        if type(custom_id) is str and type(body) is dict and request.get("url") == endpoint:
+                            handed.append((offset, custom_id, body))
+                        else:
+                            _stop_sink(sink, handed)
+                            sink = None
             else:
-                scan.add(invalid_json(line))
-            if not line % CHECK_EVERY and spent():
+                if sink is not None:
+                    _stop_sink(sink, handed)
+                    sink = None
+                if too_large:
+                    message = MSG_LINE_TOO_LARGE.format(size=len(raw), limit=scan.max_line_bytes)
+                    scan.add(LineError("line_too_large", message, None, line))
+                else:
+                    scan.add(invalid_json(line))
+            if sink is not None and len(handed) >= sink.hand_lines:
+                sink = _hand(sink, handed)
+                if spent():
+                    done = False
+                    break
+            elif not line % CHECK_EVERY and spent():
                 done = False
                 break
+    if handed:
+        _hand(sink, handed)
     scan.line, scan.offset, scan.blank_from = line, offset, blank_from
     return done
+
+
+def _hand(sink: LineSink | None, handed: list[tuple[int, str, dict[str, Any]]]) -> LineSink | None:
+    """Give the sink the lines gathered for it; the sink, or None once it takes no more."""
+    if sink is not None:
+        sink.take(handed)
+    handed.clear()
+    return sink if sink is not None and sink.open else None
+
+
+def _stop_sink(sink: LineSink, handed: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """A line the sink cannot take: it gets those before it, then stops."""
+    _hand(sink, handed)
+    sink.stop()
 
 
 def _file_errors(scan: _Scan, endpoint: str, limits: Limits) -> list[LineError]:
@@ -365,22 +403,6 @@ def _file_errors(scan: _Scan, endpoint: str, limits: Limits) -> list[LineError]:
     return errors
 
 
-def first_url(path: Path) -> tuple[str, int] | None:
-    """The `url` of the first non-blank line and its line number (the endpoint a batch of the file is for), or
-    None when that line is not a JSON object with a string `url`."""
-    with path.open("rb") as stream:
-        for line, raw in enumerate(stream, start=1):
-            if raw.isspace():
-                continue
-            try:
-                request = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return None
-            url = request.get("url") if isinstance(request, dict) else None
-            return (url, line) if isinstance(url, str) else None
-    return None
-
-
 def _first_model(path: Path) -> str | None:
     """The first string `body.model` among the file's first lines, without reading the rest."""
     with path.open("rb") as stream:
@@ -394,41 +416,3 @@ def _first_model(path: Path) -> str | None:
             if isinstance(model, str):
                 return model
     return None
-
-
-def iter_request_lines(
-    path: Path, start_offset: int = 0, start_line: int = 0
-) -> Generator[tuple[int, RequestLine], None, None]:
-    """Yield `(offset after the line, request)` for each request of a validated file, from `start_offset`.
-
-    `start_offset` must be 0 or an offset this function yielded, and `start_line` the number of lines before
-    it, so line numbers continue where the previous pass stopped. Blank lines are skipped but counted.
-    A line that is not a valid request raises `ValueError`: the file was not validated, or changed since.
-    """
-    for offset, line, request in iter_requests(path, start_offset, start_line):
-        yield offset, RequestLine(line, request["custom_id"], request["body"], request.get("url"))
-
-
-def iter_requests(
-    path: Path, start_offset: int = 0, start_line: int = 0
-) -> Generator[tuple[int, int, dict[str, Any]], None, None]:
-    """`iter_request_lines` with each request as `(offset after the line, line number, decoded object)`: what a
-    loop over many lines needs, without a `RequestLine` per line."""
-    loads = orjson.loads
-    offset = start_offset
-    line = start_line
-    with path.open("rb") as stream:
-        stream.seek(start_offset)
-        for raw in stream:
-            line += 1
-            offset += len(raw)
-            if raw.isspace():
-                continue
-            try:
-                request = loads(raw)
-                if type(request["custom_id"]) is str and type(request["body"]) is dict:
-                    yield offset, line, request
-                    continue
-            except (orjson.JSONDecodeError, TypeError, KeyError):
-                pass
-            raise ValueError(f"line {line} of {path} is not a valid batch request")

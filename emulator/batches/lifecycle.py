@@ -20,10 +20,8 @@ later; after a kill, the batch simply ends again from its work files.
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import traceback
-from collections.abc import Iterator, Mapping, MutableSequence
+from collections.abc import Iterator, MutableSequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -31,10 +29,13 @@ from typing import Any, cast
 import orjson
 
 from emulator.batches import state as batch_state
+from emulator.batches.early_answers import EARLY_MAX_BYTES, EarlyAnswers
 from emulator.batches.events import BatchEvents
-from emulator.batches.input import ValidationRun, iter_request_lines
+from emulator.batches.held_inputs import hold_input, input_path, release_input
+from emulator.batches.input import ValidationRun
 from emulator.batches.line_workers import LinePool
-from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming
+from emulator.batches.records import BatchError, BatchEvent, BatchRecord, PlanTiming, batch_error, error_of
+from emulator.batches.request_lines import iter_request_lines
 from emulator.batches.results import ResultPublisher, work_files
 from emulator.batches.runner import LineRunner, slot_end
 from emulator.batches.work_files import WorkFiles, truncate_to
@@ -86,11 +87,13 @@ class BatchLifecycle:
         self.limits = limits
         self.handler_errors = handler_errors
         self.validations: dict[str, ValidationRun] = {}  # input checks under way, by batch id
+        self.early: dict[str, EarlyAnswers] = {}  # lines answered while validating, by batch id
         self.line_pool = line_pool  # worker processes for the lines of big batches, if any
 
     def forget_work(self) -> None:
         """Drop the validations under way and the blocks in flight at the worker processes."""
         self.validations.clear()
+        self.early.clear()  # their files go with the blob store's
         self.results.forget_work()
         if self.line_pool is not None:
             self.line_pool.reset()
@@ -198,38 +201,16 @@ class BatchLifecycle:
         delay = float(self._timing(record)["cancelling"] if delay is None else delay)
         self.scheduler.call_at(now + delay, f"{batch_id}:step", lambda at: self._drained(batch_id, at))
 
-    # -- the input a batch holds while it runs --------------------------------------------------
-
-    def _held_input(self, record: BatchRecord) -> Path:
-        return self.blobs.scratch_path(record["id"] + ".in")
-
-    def _hold_input(self, record: BatchRecord) -> None:
-        """Give the batch its own name for the input bytes (a hard link, else a copy), so deleting or expiring
-        the input file while the batch runs takes the file away from the API but not from the batch."""
-        held = self._held_input(record)
-        source = self.blobs.path(record["input_file_id"])
-        held.parent.mkdir(parents=True, exist_ok=True)
-        held.unlink(missing_ok=True)
-        try:
-            os.link(source, held)
-        except OSError:
-            shutil.copyfile(source, held)
-
-    def _release_input(self, record: BatchRecord) -> None:
-        self._held_input(record).unlink(missing_ok=True)
-
-    def _input_path(self, record: BatchRecord) -> Path:
-        held = self._held_input(record)
-        return held if held.exists() else self.blobs.path(record["input_file_id"])
-
     # -- timers ---------------------------------------------------------------------------------
 
     def _fail(self, record: BatchRecord, errors: list[BatchError], at: float) -> None:
+        self._drop_early(record)
         with self._change(record):
             record["errors"] = errors
             self._move(record, "invalid", at)
         self.unschedule(record)
-        self._release_input(record)
+        release_input(self.blobs, record)
+        self.results.discard_work(record["id"])
 
     def _validate(self, batch_id: str, at: float) -> Again | None:
         """Check the input file, in work slices (AGAIN until the whole file is read), then start or fail."""
@@ -244,18 +225,21 @@ class BatchLifecycle:
             return None
         run = self.validations.get(batch_id)
         if run is None:
-            self._hold_input(record)
+            hold_input(self.blobs, record)
             run = self.validations[batch_id] = ValidationRun(
-                self._input_path(record),
+                input_path(self.blobs, record),
                 record["endpoint"],
                 self.limits.model_copy(update=record.get("limits") or {}),
                 known_model=self.model.knows_model,
                 foreign_urls=bool(record.get("lines_follow_endpoint")),
+                sink=self._start_early(record, at),
             )
         report = run.step()
         if report is None:
             return AGAIN
         del self.validations[batch_id]
+        if batch_id in self.early:
+            self.early[batch_id].stop()
         record["model"] = report.model
         if report.errors:
             errors = [batch_error(code=e.code, message=e.message, param=e.param, line=e.line) for e in report.errors]
@@ -266,12 +250,16 @@ class BatchLifecycle:
             return None
         limit = self.scenarios.engine_for(record["scenario"]).enqueued_token_limit(report.model)
         if limit is not None:
-            record["enqueued_tokens"] = enqueued_tokens(self._input_path(record))
+            record["enqueued_tokens"] = enqueued_tokens(input_path(self.blobs, record))
             if record["enqueued_tokens"] + self._tokens_in_progress(record) > limit:
                 self._fail(record, [error_of(token_limit_error(report.model, limit=limit))], at)
                 return None
         record["request_counts"]["total"] = report.total_requests
-        self.transition(record, "validated", at)
+        try:
+            self.transition(record, "validated", at)
+        except BaseException:  # validated again later, from the start
+            self._drop_early(record)
+            raise
         if plan["stuck_in"] != "in_progress":
             self._schedule_progress(record)
         return None
@@ -289,9 +277,52 @@ class BatchLifecycle:
             and other["status"] != "validating"
         )
 
+    def _start_early(self, record: BatchRecord, at: float) -> EarlyAnswers | None:
+        """Early answers for a batch about to be validated at `at` (see `batches.early_answers`), unless a
+        scenario rule may act on its lines, its lines may name other endpoints or it never runs. With worker
+        processes, only as many lines as they would not take."""
+        batch_id = record["id"]
+        self._drop_early(record)
+        if record["plan"]["stuck_in"] == "in_progress" or record.get("lines_follow_endpoint"):
+            return None
+        if self.scenarios.engine_for(record["scenario"]).scenario.lines:
+            return None
+        pool = self.line_pool
+        pooled = pool is not None and pool.workers > 0
+        early = self.early[batch_id] = EarlyAnswers(
+            work_files(self.blobs, batch_id),
+            batch_id,
+            self.model.seed,
+            self.model.line_answerer(record["endpoint"]),
+            int(at),  # the batch's in_progress_at once validated
+            float(self._timing(record)["requests_per_second"]),
+            input_size=input_path(self.blobs, record).stat().st_size,
+            max_lines=pool.min_lines if pool is not None and pooled else 1 << 62,
+            max_bytes=min(EARLY_MAX_BYTES, pool.min_bytes) if pool is not None and pooled else EARLY_MAX_BYTES,
+        )
+        return early
+
+    def _drop_early(self, record: BatchRecord) -> None:
+        """Forget a batch's early answers, cutting its work files back to its record (before anything else writes
+        to them or publishes them)."""
+        early = self.early.pop(record["id"], None)
+        if early is not None:
+            early.discard((record["progress"]["out_bytes"], record["progress"]["err_bytes"]))
+
     def _runner(self, record: BatchRecord, work: WorkFiles) -> LineRunner:
         engine = self.scenarios.engine_for(record["scenario"])
-        return LineRunner(record, self._input_path(record), work, self.model, engine, self.model.seed, self.line_pool)
+        early = self.early.get(record["id"])
+        if early is not None and (
+            not early.usable
+            or early.in_progress_at != record["in_progress_at"]
+            or early.rate != float(self._timing(record)["requests_per_second"])
+            or engine.scenario.lines
+        ):
+            self._drop_early(record)
+            early = None
+        return LineRunner(
+            record, input_path(self.blobs, record), work, self.model, engine, self.model.seed, self.line_pool, early
+        )
 
     def catch_up(self, record: BatchRecord, at: float) -> bool:
         """Process the lines of an in-progress batch that have finished by `at`; False when the work slice ran
@@ -355,13 +386,15 @@ class BatchLifecycle:
     def _end(self, record: BatchRecord, event: BatchEvent, at: float, linked: list[str]) -> None:
         """Inside the batch's transaction: its result bytes linked into place, then its status, file ids and file
         records written (see `_ended` for what follows the commit)."""
+        self._drop_early(record)  # the work files end where the record says
         linked += self.results.publish(record, at)
         self._move(record, event, at)
 
     def _ended(self, record: BatchRecord) -> None:
         """After the commit: no more timers, and the held input and the work files go."""
         self.unschedule(record)
-        self._release_input(record)
+        self.validations.pop(record["id"], None)
+        release_input(self.blobs, record)
         self.results.discard_work(record["id"])
 
     def _finalized(self, batch_id: str, at: float) -> Again | None:
@@ -398,6 +431,7 @@ class BatchLifecycle:
 
     def _expire_rest(self, record: BatchRecord) -> bool:
         """Write the unfinished lines as expired; False when the work slice ran out first."""
+        self._drop_early(record)
         work = work_files(self.blobs, record["id"])
         try:
             done = self._runner(record, work).expire_rest()
@@ -405,19 +439,6 @@ class BatchLifecycle:
         finally:
             work.discard()
         return done
-
-
-def batch_error(
-    *, code: str | None = None, message: str | None = None, param: str | None = None, line: int | None = None
-) -> BatchError:
-    return {"code": code, "message": message, "param": param, "line": line}
-
-
-def error_of(error: Mapping[str, Any]) -> BatchError:
-    """A BatchError from a scenario's error mapping (missing fields null, others dropped)."""
-    return batch_error(
-        code=error.get("code"), message=error.get("message"), param=error.get("param"), line=error.get("line")
-    )
 
 
 def enqueued_tokens(path: Path) -> int:

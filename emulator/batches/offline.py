@@ -10,7 +10,8 @@ from pathlib import Path
 
 from emulator.backend import Backend
 from emulator.batches.endpoints import BATCH_ENDPOINTS
-from emulator.batches.input import LineError, first_url
+from emulator.batches.input import LineError
+from emulator.batches.request_lines import first_url
 from emulator.config import EmulatorConfig, Limits, Timing
 from emulator.engine.params import one_of
 from emulator.engine.storage import COPY_CHUNK

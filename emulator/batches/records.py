@@ -8,7 +8,8 @@ a dialect's private state lives under its own store kind (see `BatchesService.di
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import Any, Literal, NotRequired, TypedDict
 
 BatchStatus = Literal[
     "validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled"
@@ -126,3 +127,16 @@ class BatchRecord(TypedDict):
 def dialect_of(record: BatchRecord) -> str:
     """The dialect a batch was created through ("openai" when none is recorded)."""
     return record.get("dialect", "openai")
+
+
+def batch_error(
+    *, code: str | None = None, message: str | None = None, param: str | None = None, line: int | None = None
+) -> BatchError:
+    return {"code": code, "message": message, "param": param, "line": line}
+
+
+def error_of(error: Mapping[str, Any]) -> BatchError:
+    """A BatchError from a scenario's error mapping (missing fields null, others dropped)."""
+    return batch_error(
+        code=error.get("code"), message=error.get("message"), param=error.get("param"), line=error.get("line")
+    )

@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
+from emulator.batches.early_answers import index_path
 from emulator.batches.records import BatchRecord
 from emulator.batches.work_files import WorkFiles
 from emulator.config import Limits
@@ -115,6 +116,7 @@ class ResultPublisher:
             path.unlink(missing_ok=True)
         for block in work.out_path.parent.glob(f"{batch_id}.block-*"):  # what worker processes left after a kill
             block.unlink(missing_ok=True)
+        index_path(work.out_path.parent, batch_id).unlink(missing_ok=True)
 
 
 def _flush_in_thread(paths: list[Path]) -> Future[None]:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.batches.input import RequestLine, iter_request_lines, iter_requests
+from emulator.batches.early_answers import EarlyAnswers
 from emulator.batches.line_workers import BlockJob, LinePool, model_settings
 from emulator.batches.records import BatchRecord, CountsAs, DelayedLine, LineTarget
+from emulator.batches.request_lines import RequestLine, iter_request_lines, iter_requests
 from emulator.batches.result_lines import ResultLines, result_line
 from emulator.batches.work_files import WorkFiles
 from emulator.engine.budget import CHECK_EVERY, spent
@@ -152,6 +153,7 @@ class LineRunner:
         engine: ScenarioEngine | None,
         seed: int,
         pool: LinePool | None = None,
+        early: EarlyAnswers | None = None,
     ) -> None:
         self.record = record
         self.input_path = input_path
@@ -160,6 +162,7 @@ class LineRunner:
         self.engine = engine
         self.seed = seed
         self.pool = pool
+        self.early = early  # lines answered during validation, when the record agrees with them
         self.fired: list[dict[str, Any]] = []
         self._lines = ResultLines(seed, record["id"])
 
@@ -205,6 +208,13 @@ class LineRunner:
         everything else goes through `_run_line`."""
         record = self.record
         progress = record["progress"]
+        early = self.early
+        if early is not None and early.usable and progress["cursor_line"] < early.lines:
+            self._run_early(early, limit)
+            if progress["cursor_line"] >= limit:
+                return True
+        if early is not None and early.usable:  # the runner writes the rest: no early answers past the record
+            early.discard((progress["out_bytes"], progress["err_bytes"]))
         if self._pooled(limit):
             return self._run_pooled(limit)
         counts = record["request_counts"]
@@ -285,6 +295,30 @@ class LineRunner:
             requests.close()
             flush()
         return True
+
+    def _run_early(self, early: EarlyAnswers, limit: int) -> None:
+        """Count in the lines up to `limit` answered during validation, as far as they go (none when the record
+        does not agree with them: they are dropped, and the work files cut back to the record)."""
+        progress = self.record["progress"]
+        first = progress["cursor_line"]
+        if not early.agrees(first, progress["cursor_offset"], progress["out_bytes"], progress["err_bytes"]):
+            early.discard((progress["out_bytes"], progress["err_bytes"]))
+            return
+        span = early.span(first, min(limit, early.lines))
+        counts = self.record["request_counts"]
+        usage = self.record["usage"]
+        progress["cursor_line"] = first + span.lines
+        progress["cursor_offset"] = span.input_offset
+        progress["out_bytes"] += span.output_bytes
+        progress["err_bytes"] += span.error_bytes
+        progress["out_lines"] += span.completed
+        progress["err_lines"] += span.lines - span.completed
+        counts["completed"] += span.completed
+        counts["failed"] += span.lines - span.completed
+        usage["input_tokens"] += span.tokens[0]
+        usage["cached_tokens"] += span.tokens[1]
+        usage["output_tokens"] += span.tokens[2]
+        usage["reasoning_tokens"] += span.tokens[3]
 
     def _pooled(self, limit: int) -> bool:
         """Whether the lines up to `limit` go to worker processes: a pool wants them (given how many are left and

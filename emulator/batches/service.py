@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from emulator.batches import state as batch_state
+from emulator.batches.early_answers import index_path
 from emulator.batches.events import BatchEvents
 from emulator.batches.input_files import Transform, internal_input_file
 from emulator.batches.lifecycle import BatchLifecycle
@@ -366,4 +367,5 @@ class BatchesService:
             work = work_files(self.blobs, record["id"])
             truncate_to(work.out_path, record["progress"]["out_bytes"])
             truncate_to(work.err_path, record["progress"]["err_bytes"])
+            index_path(self.blobs.work_dir, record["id"]).unlink(missing_ok=True)  # early answers end with the run
             self.lifecycle.schedule(record)

@@ -24,7 +24,7 @@ INPUT = click.Path(dir_okay=False, exists=True, path_type=Path)
 def infer_endpoint(path: Path) -> tuple[str, str]:
     """(endpoint, how it was chosen): the `url` of the first request line, as a batch of this file would need.
     A first line whose url is not a batch endpoint is a usage error naming the choices."""
-    from emulator.batches.input import first_url
+    from emulator.batches.request_lines import first_url
 
     found = first_url(path)
     if found is None:
@@ -90,9 +90,7 @@ def validate(
     else:
         echo_errors(path, report.errors)
     if report.errors:
-        click.echo(
-            f"{summary(report.errors, report.total_requests, MAX_REPORTED)}; endpoint {chosen}{how}", err=True
-        )
+        click.echo(f"{summary(report.errors, report.total_requests, MAX_REPORTED)}; endpoint {chosen}{how}", err=True)
         sys.exit(1)
     click.echo(f"ok: {report.total_requests} request line(s), model {report.model}, endpoint {chosen}{how}")
 

@@ -64,7 +64,9 @@ def _problem(error: ValidationError, where_prefix: str | None = None) -> Problem
     where = where_prefix if where_prefix is not None else deepest.json_path
     return Problem(
         where=where,
-        message=shown(deepest.message), sent=shown(deepest.instance), allowed=f"{deepest.validator}: {allowed}"
+        message=shown(deepest.message),
+        sent=shown(deepest.instance),
+        allowed=f"{deepest.validator}: {allowed}",
     )
 
 

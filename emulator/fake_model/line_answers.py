@@ -23,7 +23,7 @@ from emulator.fake_model.chat import ChatPlan
 from emulator.fake_model.digest import ID_DIGEST_SIZE, content_hasher, digest_suffix
 from emulator.fake_model.request_forms import FormCache, RequestForm
 from emulator.fake_model.result import TokenUsage
-from emulator.fake_model.text import MENTION_WINDOW, mention_among, prose_within
+from emulator.fake_model.text import MENTION_WINDOW, PUNCTUATION, mention_among, prose_within
 from emulator.fake_model.tokens import MESSAGE_OVERHEAD, REPLY_PRIMING, count_tokens
 from emulator.fake_model.validation.endpoints import CHAT
 
@@ -160,7 +160,11 @@ def plain_chat_line(
     full.update(template.full_tail)
     ids = _ID_STATE.copy()
     ids.update(b"%b%b%b\x1fchatcmpl" % (hexlify(full.digest()), template.id_infix, custom_id.encode()))
-    mention = mention_among(user_words, digest)
+    mention = ""
+    if user_words:  # `mention_among`, whose first look usually finds the word, inline
+        mention = user_words[digest[63] % len(user_words)].strip(PUNCTUATION)
+        if len(mention) < 3 or not mention[0].isalpha():
+            mention = mention_among(user_words, digest)
     if template.stop:
         text, tokens, finish = text_reply(digest, mention, "text", template.budget, template.stop)
         cut = finish == "length"

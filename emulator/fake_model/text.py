@@ -49,7 +49,7 @@ _FLAG_PHRASES = tuple(_VARIANTS[flag * 256 : (flag + 1) * 256] for flag in range
 _FLAG_TOKENS = tuple(_VARIANT_TOKENS[flag * 256 : (flag + 1) * 256] for flag in range(4))
 # A layout: the phrase table and the token table of each position, and the mid-sentence positions.
 Layout = tuple[tuple[tuple[str, ...], ...], tuple[tuple[int, ...], ...], tuple[int, ...]]
-_PUNCTUATION = "\"'`.,;:!?()[]{}<>*_#"
+PUNCTUATION = "\"'`.,;:!?()[]{}<>*_#"
 _CONNECTORS = ("about", "regarding", "on", "concerning")
 _CONNECTOR_TOKENS = tuple((len(c) + 3) // 4 for c in _CONNECTORS)
 # Layouts of the default length, by (phrase count - 2) * 16 + layout variant, filled on first use.
@@ -72,7 +72,7 @@ def mention_among(words: list[str], digest: bytes) -> str:
         return ""
     first = digest[63] % len(words)
     for k in range(len(words)):
-        word = words[(first + k) % len(words)].strip(_PUNCTUATION)
+        word = words[(first + k) % len(words)].strip(PUNCTUATION)
         if len(word) >= 3 and word[0].isalpha():
             return word
     return ""
@@ -98,7 +98,17 @@ def prose_within(digest: bytes, mention: str, budget: int) -> tuple[str, int, bo
     """Default-length prose cut to its first `budget` (>= 1) tokens: (text, tokens, whether it was cut). The
     same text as `tokens.first_tokens` of the whole prose, found phrase by phrase from the phrases' known
     token counts, so only the phrase the budget ends in is cut word by word."""
-    parts, token_tables, source, tokens, mentioned = _prose_parts(digest, mention, 8, 40)
+    layout = _DEFAULT_LAYOUTS[(digest[0] % 12) << 4 | digest[2] >> 4]
+    if layout is not None and layout[2] and mention:  # the usual case: `_prose_parts` inline
+        phrase_tables, token_tables, middles = layout
+        source = digest[1 : len(phrase_tables) + 1]
+        which = digest[2] & 3
+        tokens = sum(map(operator.getitem, token_tables, source)) + _CONNECTOR_TOKENS[which] + ((len(mention) + 3) >> 2)
+        parts = list(map(operator.getitem, phrase_tables, source))
+        mentioned = middles[digest[1] % len(middles)]
+        parts.insert(mentioned, _CONNECTORS[which] + " " + mention)
+    else:
+        parts, token_tables, source, tokens, mentioned = _prose_parts(digest, mention, 8, 40)
     if tokens <= budget:
         return " ".join(parts), tokens, False
     sizes = tuple(map(operator.getitem, token_tables, source))
@@ -169,7 +179,6 @@ def _layout(count: int, variant: int) -> Layout:
                 middles.append(position + i)
         position += length
     return tuple(_FLAG_PHRASES[f] for f in flags), tuple(_FLAG_TOKENS[f] for f in flags), tuple(middles)
-
 
 
 def cut_at_stop(text: str, stop: str | Sequence[str] | None) -> tuple[str, bool]:

@@ -82,4 +82,3 @@ def parse_json(raw: bytes, max_depth: int, invalid_json: str) -> Any:
     if raw_may_exceed(raw, max_depth) and nesting_exceeds(value, max_depth):
         raise InvalidRequest(MSG_TOO_DEEP.format(limit=max_depth))
     return value
-

@@ -80,7 +80,6 @@ def token_limit_error(
     return {"code": "token_limit_exceeded", "message": message, "param": None, "line": None}
 
 
-
 # -- results -------------------------------------------------------------------------------------------
 
 

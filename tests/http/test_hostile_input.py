@@ -268,6 +268,7 @@ def test_a_too_large_body_on_a_dialect_route_comes_in_its_envelope():
 
 # -- case 11: requests aiohttp's parser refuses -------------------------------------------------------
 
+
 def _exchange(url: str, payload: bytes) -> bytes:
     """Send `payload` and read until the server closes the connection (it does after a parser error)."""
     parts = urlsplit(url)

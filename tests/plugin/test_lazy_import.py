@@ -9,14 +9,14 @@ from pathlib import Path
 
 HEAVY = ("pydantic", "aiohttp", "openai", "orjson", "emulator.config", "emulator.testing.handle", "emulator.server")
 
-CONFTEST = '''
+CONFTEST = """
 import sys
 from pathlib import Path
 
 
 def pytest_sessionfinish(session):
     Path("modules.txt").write_text("\\n".join(sorted(sys.modules)))
-'''
+"""
 
 
 def modules_after_run(tmp_path: Path, test_code: str) -> set[str]:

@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from emulator.batches.input import LineError, RequestLine, iter_request_lines, validate_batch_input
+from emulator.batches.input import LineError, validate_batch_input
+from emulator.batches.request_lines import RequestLine, iter_request_lines
 from emulator.config import Limits
 from emulator.fake_model.catalogue import DEFAULT_MODELS
 

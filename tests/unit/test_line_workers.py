@@ -15,19 +15,13 @@ from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
 from emulator.batches import line_workers, results
 from emulator.config import EmulatorConfig, Limits
 from emulator.engine.budget import work_slice
-from tests.conftest import chat_line, jsonl
+from tests.conftest import jsonl, mixed_chat_batch_file
 
 START = 1_767_225_600
 
 
 def _input(count: int) -> bytes:
-    lines = []
-    for i in range(count):
-        options: dict[str, Any] = {"max_tokens": 5 + i % 40}
-        if i % 97 == 0:
-            options["n"] = 0  # refused by the model: an error line
-        lines.append(chat_line(f"req-{i}", f"Question {i} about glaciers", **options))
-    return jsonl(lines) + b"\n"
+    return mixed_chat_batch_file(count, "glaciers")
 
 
 EMBEDDING_MODEL = "text-embedding-3-small"

@@ -23,8 +23,8 @@ from typing import Any, TypedDict, cast
 
 import orjson
 
-from emulator.batches.input import iter_request_lines
 from emulator.batches.records import BatchRecord
+from emulator.batches.request_lines import iter_request_lines
 from emulator.batches.service import RESULT_FIELDS, BatchesService
 from emulator.batches.state import TERMINAL, stamp
 from emulator.dialects.anthropic.messages import chat_body, message, request_problem, stop_sequence_hit, thinking_of

@@ -88,9 +88,7 @@ async def list_batches(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     records = [r for r in backend.batches.table.values() if status is None or r["status"] == status]
     records.reverse()
-    page = ui_views.page_of(
-        records, _int_param(request, "offset", 0), _int_param(request, "limit", DEFAULT_PAGE)
-    )
+    page = ui_views.page_of(records, _int_param(request, "offset", 0), _int_param(request, "limit", DEFAULT_PAGE))
     for record in page["data"]:
         backend.batches.sync(record)
     now = backend.clock.now()
