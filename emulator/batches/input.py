@@ -305,6 +305,8 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
     buckets = scan.id_digests
     sink = scan.sink if scan.sink is not None and scan.sink.open else None
     handed: list[tuple[int, str, dict[str, Any]]] = []  # the lines for the sink since it last took some
+    hand_lines = sink.hand_lines if sink is not None else 0
+    total = scan.total
     done = True
     with path.open("rb") as stream:
         stream.seek(offset)
@@ -323,7 +325,7 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
                 for blank in range(blank_from, line):
                     scan.add(invalid_json(blank))
                 blank_from = 0
-            scan.total += 1
+            total += 1
             if type(request) is dict:
                 custom_id = request.get("custom_id")
                 body = request.get("body")
@@ -360,8 +362,9 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
                     scan.add(LineError("line_too_large", message, None, line))
                 else:
                     scan.add(invalid_json(line))
-            if sink is not None and len(handed) >= sink.hand_lines:
+            if sink is not None and len(handed) >= hand_lines:
                 sink = _hand(sink, handed)
+                hand_lines = sink.hand_lines if sink is not None else 0
                 if spent():
                     done = False
                     break
@@ -370,7 +373,7 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
                 break
     if handed:
         _hand(sink, handed)
-    scan.line, scan.offset, scan.blank_from = line, offset, blank_from
+    scan.line, scan.offset, scan.blank_from, scan.total = line, offset, blank_from, total
     return done
 
 
