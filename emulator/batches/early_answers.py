@@ -189,6 +189,11 @@ class EarlyAnswers:
         del self._entries[:]
         self._pending = 0
 
+    def close(self) -> None:
+        """Stop taking lines and close the files, leaving them as they are (a reset wipes them)."""
+        self.open = self.usable = False
+        self._close()
+
     def _close(self) -> None:
         fds, self._fds = self._fds, []
         for fd in fds:

@@ -93,7 +93,9 @@ class BatchLifecycle:
     def forget_work(self) -> None:
         """Drop the validations under way and the blocks in flight at the worker processes."""
         self.validations.clear()
-        self.early.clear()  # their files go with the blob store's
+        for early in self.early.values():
+            early.close()  # their files go with the blob store's
+        self.early.clear()
         self.results.forget_work()
         if self.line_pool is not None:
             self.line_pool.reset()

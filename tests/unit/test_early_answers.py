@@ -5,6 +5,7 @@ scenario with line rules comes into force after validation. A batch that fails v
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -286,3 +287,18 @@ def test_early_answers_go_on_when_the_whole_file_stays_under_the_limits(tmp_path
     for _ in range(100):
         early.take(_requests(32, first=early.lines))
     assert early.lines == 3_200 and early.open
+
+
+def test_a_reset_in_the_middle_of_a_validation_leaves_no_file_open():
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with _backend_under(None) as backend:
+        before = open_files()
+        batch_id = _create(backend, _input(3_000))
+        limit = backend.clock.now() + DEFAULT_IDLE_LIMIT
+        with work_slice(0.0):
+            backend.idle_step(limit, [0])  # the validation has begun, with its early answers' files open
+        assert batch_id in backend.batches.lifecycle.early and open_files() > before
+        backend.reset()
+        assert backend.batches.lifecycle.early == {} and open_files() == before
