@@ -388,7 +388,6 @@ class BatchLifecycle:
     def _end(self, record: BatchRecord, event: BatchEvent, at: float, linked: list[str]) -> None:
         """Inside the batch's transaction: its result bytes linked into place, then its status, file ids and file
         records written (see `_ended` for what follows the commit)."""
-        self._drop_early(record)  # the work files end where the record says
         linked += self.results.publish(record, at)
         self._move(record, event, at)
 
@@ -407,6 +406,7 @@ class BatchLifecycle:
 
     def _end_now(self, record: BatchRecord, event: BatchEvent, at: float) -> Again | None:
         """End a batch whose lines are all written: AGAIN while its big result files are still being flushed."""
+        self._drop_early(record)  # the work files end where the record says
         if not self.results.on_disk(record):
             return AGAIN
         with self._change(record) as linked:
@@ -420,6 +420,7 @@ class BatchLifecycle:
             return AGAIN
         if record["status"] in batch_state.TERMINAL:
             return None
+        self._drop_early(record)  # the work files end where the record says
         with self._change(record) as linked:
             if record["status"] == "in_progress" and not self._expire_rest(record):
                 self.save(record)  # the lines expired so far; the rest in the next slice
@@ -433,7 +434,6 @@ class BatchLifecycle:
 
     def _expire_rest(self, record: BatchRecord) -> bool:
         """Write the unfinished lines as expired; False when the work slice ran out first."""
-        self._drop_early(record)
         work = work_files(self.blobs, record["id"])
         try:
             done = self._runner(record, work).expire_rest()

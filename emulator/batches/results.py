@@ -1,9 +1,10 @@
 """A batch's results: the work files a running batch appends to, and publishing them as `batch_output` files
 when the batch ends (shuffled first when the scenario asks).
 
-Publishing makes the work files durable (fsync) before linking them. For big results that takes long (a
-second for a gigabyte on a slow disk), so inside a work slice `on_disk` first has it done on a thread while the
-event loop turns; publishing then finds nothing left to flush.
+Publishing makes the work files durable (fsync) before linking them, and shuffles the output into a copy when
+the scenario asks. For big results both take long (a second for a gigabyte on a slow disk), so inside a work
+slice `on_disk` first has them done on a thread while the event loop turns; publishing then finds the shuffled
+copy made and nothing left to flush.
 """
 
 from __future__ import annotations
@@ -42,20 +43,27 @@ class ResultPublisher:
         self.model = model
         self.limits = limits
         self._flushing: dict[str, tuple[tuple[int, int], Future[None]]] = {}  # by batch id, with the sizes flushed
+        self._shuffled: dict[str, tuple[int, int]] = {}  # batches whose shuffled output copy is made, at these sizes
 
     def on_disk(self, record: BatchRecord) -> bool:
         """Whether the batch's work files can be published without holding the event loop for long. Big ones,
-        inside a work slice, are flushed to disk on a thread: False (the slice stopped, waiting for it) until
-        that is done; a flush that failed raises here (InsufficientStorage for a full disk)."""
+        inside a work slice, are shuffled (when the scenario asks) and flushed to disk on a thread: False (the
+        slice stopped, waiting for it) until that is done; a failure there raises here (InsufficientStorage for
+        a full disk). The work files must end where the record says."""
         progress = record["progress"]
         sizes = (progress["out_bytes"], progress["err_bytes"])
-        if not self.blobs.durable or not in_slice() or sum(sizes) <= FLUSH_INLINE_BYTES:
+        shuffle = bool(record["plan"]["shuffle_output"]) and sizes[0] > 0
+        if not in_slice() or sum(sizes) <= FLUSH_INLINE_BYTES or not (self.blobs.durable or shuffle):
             return True
         batch_id = record["id"]
+        if shuffle and self._shuffled.get(batch_id) == sizes:
+            return True  # shuffled (and flushed) on a thread already
         flushing = self._flushing.get(batch_id)
         if flushing is None or flushing[0] != sizes:
             work = work_files(self.blobs, batch_id)
-            flushing = self._flushing[batch_id] = (sizes, _flush_in_thread([work.out_path, work.err_path]))
+            seed = record["plan"].get("shuffle_seed") or self.model.seed
+            job = _in_thread(work, (seed, batch_id) if shuffle else None, self.blobs.durable)
+            flushing = self._flushing[batch_id] = (sizes, job)
         done = flushing[1]
         if not done.done():
             wait_on(done)
@@ -66,11 +74,14 @@ class ResultPublisher:
         except OSError as exc:
             raise_if_full(exc)
             raise
+        if shuffle:
+            self._shuffled[batch_id] = sizes
         return True
 
     def forget_work(self) -> None:
-        """Forget the flushes under way (after a reset)."""
+        """Forget the flushes and shuffled copies under way (after a reset)."""
         self._flushing.clear()
+        self._shuffled.clear()
 
     def publish(self, record: BatchRecord, at: float) -> list[str]:
         """Link the non-empty work files (the output shuffled into a copy first when the scenario asks) into
@@ -83,7 +94,12 @@ class ResultPublisher:
         plan = record["plan"]
         output = work.out_path
         if plan["shuffle_output"] and output.exists():
-            output = shuffled_copy(output, plan.get("shuffle_seed") or self.model.seed, record["id"])
+            sizes = (record["progress"]["out_bytes"], record["progress"]["err_bytes"])
+            made = shuffled_path(output)
+            if self._shuffled.get(record["id"]) == sizes and made.exists():
+                output = made  # made by `on_disk`, on a thread
+            else:
+                output = shuffled_copy(output, plan.get("shuffle_seed") or self.model.seed, record["id"])
         blank = "" if plan["empty_string_file_ids"] else None
         linked: list[str] = []
         record["output_file_id"] = self._publish_one(record, output, "output", ttl, at, linked) or blank
@@ -111,6 +127,7 @@ class ResultPublisher:
 
     def discard_work(self, batch_id: str) -> None:
         """Remove a batch's work files once its results are committed (what a kill leaves, startup removes)."""
+        self._shuffled.pop(batch_id, None)
         work = work_files(self.blobs, batch_id)
         for path in (work.out_path, work.err_path, shuffled_path(work.out_path)):
             path.unlink(missing_ok=True)
@@ -119,13 +136,17 @@ class ResultPublisher:
         index_path(work.out_path.parent, batch_id).unlink(missing_ok=True)
 
 
-def _flush_in_thread(paths: list[Path]) -> Future[None]:
-    """Make the files `paths` (those that exist) durable on a thread of its own; the outcome in a future."""
+def _in_thread(work: WorkFiles, shuffle: tuple[int, str] | None, durable: bool) -> Future[None]:
+    """On a thread of its own: the shuffled copy of the output work file, when `shuffle` gives (seed, batch id),
+    then, in a durable store, the files to be published made durable; the outcome in a future."""
     future: Future[None] = Future()
 
     def run() -> None:
         try:
-            for path in paths:
+            output = work.out_path
+            if shuffle is not None:
+                output = shuffled_copy(output, *shuffle)
+            for path in (output, work.err_path) if durable else ():
                 if path.exists():
                     fsync_path(path)
         except BaseException as exc:
