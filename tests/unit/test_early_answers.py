@@ -23,6 +23,7 @@ from emulator.engine.budget import work_slice
 from emulator.fake_model import FakeModel
 from emulator.scenario.registry import ScenarioEngine, parse_document
 from tests.conftest import mixed_chat_batch_file
+from tests.support.slices import run_until_idle_in_slices
 
 START = 1_767_225_600
 NOTHING_MATCHES = {"lines": [{"match": {"custom_id": "never-*"}, "status": 500}]}
@@ -114,12 +115,7 @@ def test_early_answers_in_work_slices_give_the_same_files():
     def sliced(scenario: dict[str, Any] | None) -> Any:
         with _backend_under(scenario) as backend:
             batch_id = _create(backend, _input(3_000))
-            limit = backend.clock.now() + DEFAULT_IDLE_LIMIT
-            tally = [0]
-            while True:
-                with work_slice(0.0):  # the validation (and its answers) in many small steps
-                    if backend.idle_step(limit, tally):
-                        break
+            assert run_until_idle_in_slices(backend, 0.0) > 50  # the validation (and its answers) in many steps
             return _state(backend, batch_id)
 
     assert sliced(None) == sliced(NOTHING_MATCHES)

@@ -16,6 +16,7 @@ from emulator.batches import line_workers, results
 from emulator.config import EmulatorConfig, Limits
 from emulator.engine.budget import work_slice
 from tests.conftest import jsonl, mixed_chat_batch_file
+from tests.support.slices import run_until_idle_in_slices
 
 START = 1_767_225_600
 
@@ -73,14 +74,7 @@ def _run(
         backend.advance(2)  # validated
         backend.advance(head_start)  # part of the lines (by default a block boundary away from any round number)
         if sliced:
-            limit = backend.clock.now() + DEFAULT_IDLE_LIMIT
-            tally = [0]
-            while True:
-                with work_slice(0.0) as piece:
-                    if backend.idle_step(limit, tally):
-                        break
-                if piece.waiting is not None:
-                    piece.waiting.result()
+            run_until_idle_in_slices(backend, 0.0)
         else:
             backend.run_until_idle()
         record = backend.store.get("batches", batch_id)

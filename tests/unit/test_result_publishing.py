@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
+from emulator.backend import Backend
 from emulator.batches import results
 from emulator.config import EmulatorConfig, Limits
-from emulator.engine.budget import work_slice
 from emulator.scenario.registry import ScenarioEngine, parse_document
 from tests.conftest import mixed_chat_batch_file
+from tests.support.slices import run_until_idle_in_slices
 
 SHUFFLED = {"batch": [{"shuffle_output": True}]}
 START = 1_767_225_600  # every run at the same times, so the answers' `created` agree
@@ -34,14 +34,7 @@ def _run(*, sliced: bool, scenario: dict[str, Any] | None = SHUFFLED, data_dir: 
         file = backend.files.add(writer, filename="in.jsonl", purpose="batch", ttl=None, owner=None)
         batch_id = backend.batches.create(input_file_id=file["id"], endpoint="/v1/chat/completions", owner=None)["id"]
         if sliced:
-            limit = backend.clock.now() + DEFAULT_IDLE_LIMIT
-            tally = [0]
-            while True:
-                with work_slice() as piece:
-                    if backend.idle_step(limit, tally):
-                        break
-                if piece.waiting is not None:
-                    piece.waiting.result()
+            run_until_idle_in_slices(backend)
         else:
             backend.run_until_idle()
         record = backend.store.get("batches", batch_id)
