@@ -57,7 +57,7 @@ class Backend:
         self.scenarios_in_force = ScenarioSelection(config.scenario_files, config.timing)
         self.model = FakeModel(config.seed, config.models, config.embedding_dimensions)
         self.batch_events = BatchEvents()
-        self.line_pool = LinePool(config.batch_workers, config.worker_min_lines)
+        self.line_pool = LinePool(config.batch_workers, config.worker_min_lines, config.worker_min_bytes)
         self.files = FilesService(self.store, self.blobs, self.clock, self.ids, config.limits)
         self.uploads = UploadsService(self.store, self.blobs, self.clock, self.ids, config.limits, self.files)
         self.presigned = PresignedFiles(self.store, self.clock, self.ids, self.files)

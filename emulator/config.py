@@ -62,6 +62,8 @@ class RequestLimits(BaseModel):
 
 
 WORKER_MIN_LINES = 200_000  # lines a batch must have left before worker processes answer them
+# or result bytes, at the size of its answers so far: big answers (embeddings) cost much CPU to encode and write
+WORKER_MIN_BYTES = 256 * 1024 * 1024
 
 
 class EmulatorConfig(BaseModel):
@@ -92,9 +94,10 @@ class EmulatorConfig(BaseModel):
     admin_token: str | None = None  # every /_emulator request then needs `Authorization: Bearer <token>`
     public_url: str | None = None  # origin of the URLs the emulator hands out (default: the address it serves on)
     # worker processes that answer the lines of big batches (0: none), started for the first batch with at
-    # least `worker_min_lines` lines to answer at once (below that, starting them costs more CPU than it saves:
-    # about 0.4 s each)
+    # least `worker_min_lines` lines, or `worker_min_bytes` of results, to answer at once (below that, starting
+    # them costs more CPU than it saves: about 0.4 s each)
     batch_workers: int = Field(2, ge=0)
     worker_min_lines: int = Field(WORKER_MIN_LINES, ge=1)
+    worker_min_bytes: int = Field(WORKER_MIN_BYTES, ge=1)
     contract: bool = False  # check requests and answers against the official OpenAPI document (emulator.contract)
     openapi: Path | None = None  # the OpenAI document contract mode uses instead of the bundled one

@@ -40,6 +40,7 @@ import orjson
 from emulator.batches.block_files import BlockCopy
 from emulator.batches.result_lines import ResultLines
 from emulator.batches.work_files import WorkFiles
+from emulator.config import WORKER_MIN_BYTES
 from emulator.engine.blobs import raise_if_full
 from emulator.engine.budget import in_slice, wait_on
 from emulator.fake_model import FakeModel
@@ -49,9 +50,6 @@ FIRST_BLOCK_LINES = 16  # lines of the first block, whose result shows how big t
 BLOCK_BYTES = 4 * 1024 * 1024  # result bytes a block aims at
 DEPTH = 4  # blocks computed ahead per batch
 WORKER_NICENESS = 5  # how much lower the workers' scheduling priority is than the server's
-# Result bytes a batch must have left, at the size of its answers so far, for the workers to take its lines
-# whatever their number: big answers (embeddings) cost much CPU to encode and to write on the server's own.
-WORKER_MIN_BYTES = 256 * 1024 * 1024
 
 
 class ModelSettings(NamedTuple):

@@ -18,7 +18,7 @@ import click
 from pydantic import ValidationError
 
 from emulator.cli.options import PORT, POSITIVE, POSITIVE_FLOAT, ScenarioParam, limits, max_requests_option
-from emulator.config import WORKER_MIN_LINES, EmulatorConfig, Timing
+from emulator.config import WORKER_MIN_BYTES, WORKER_MIN_LINES, EmulatorConfig, Timing
 from emulator.dialects.registry import DIALECT_NAMES, DIALECTS
 from emulator.engine import crash
 from emulator.engine.clock import CLOCK_MODES, ClockError, parse_time
@@ -146,6 +146,13 @@ def base_urls(url: str, dialect: str | None) -> list[tuple[str, str]]:
     help="Lines a batch must have to answer at once before the workers take them.",
 )
 @click.option(
+    "--worker-min-bytes",
+    type=POSITIVE,
+    default=WORKER_MIN_BYTES,
+    show_default="256 MiB",
+    help="Or bytes of results, at the size of its answers so far, before the workers take its lines.",
+)
+@click.option(
     "--contract",
     is_flag=True,
     help="Check every request and answer against the official OpenAPI document (GET /_emulator/contract).",
@@ -192,6 +199,7 @@ def serve(
     webhook_secret: str | None,
     batch_workers: int,
     worker_min_lines: int,
+    worker_min_bytes: int,
     contract: bool,
     openapi: Path | None,
     log_level: str,
@@ -235,6 +243,7 @@ def serve(
             **guard_settings(guards),
             batch_workers=batch_workers,
             worker_min_lines=worker_min_lines,
+            worker_min_bytes=worker_min_bytes,
             contract=contract,
             openapi=openapi,
         )
