@@ -298,3 +298,22 @@ def test_a_reset_in_the_middle_of_a_validation_leaves_no_file_open():
         assert batch_id in backend.batches.lifecycle.early and open_files() > before
         backend.reset()
         assert backend.batches.lifecycle.early == {} and open_files() == before
+
+
+def test_a_cancel_while_validating_publishes_no_early_answer_and_leaves_no_file():
+    with _backend_under(None) as backend:
+        batch_id = _create(backend, _input(3_000))
+        backend.advance(1)
+        limit = backend.clock.now() + 5
+        for _ in range(3):  # the validation begins: some lines are answered early
+            with work_slice(0.0):
+                backend.idle_step(limit, [0])
+        assert 0 < _early_lines(backend, batch_id) < 3_000
+        with work_slice(0.0):  # as a cancel request does: what is due runs first, within the request's slice
+            assert backend.batches.cancel(batch_id, None)["status"] == "cancelling"
+        backend.run_until_idle()
+        state = _state(backend, batch_id)
+        assert state["status"] == "cancelled"
+        assert state["request_counts"] == {"total": 0, "completed": 0, "failed": 0}
+        assert "output_file_id" not in state and "error_file_id" not in state
+        assert [path.name for path in backend.blobs.work_dir.iterdir()] == []
