@@ -86,6 +86,7 @@ __all__ = ["LineError", "LineSink", "ValidationReport", "ValidationRun", "valida
 
 EMBEDDINGS = "/v1/embeddings"
 MODEL_PROBE_LINES = 1000  # lines read to name the model in the file-too-large message
+HAND_INPUT_BYTES = 1 << 20  # input bytes a sink gets at once at most (decoded lines held meanwhile)
 ID_BUCKETS = 256  # custom_id digests are kept in this many packed arrays, by their low byte
 # A custom_id's digest is its 64-bit string hash: both passes of a validation run in one process, and the second
 # pass compares the ids themselves, so two ids of the same digest are never taken for a duplicate.
@@ -306,6 +307,7 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
     sink = scan.sink if scan.sink is not None and scan.sink.open else None
     handed: list[tuple[int, str, dict[str, Any]]] = []  # the lines for the sink since it last took some
     hand_lines = sink.hand_lines if sink is not None else 0
+    handed_at = offset  # where the lines not yet handed to the sink begin
     total = scan.total
     done = True
     with path.open("rb") as stream:
@@ -362,9 +364,10 @@ def _scan_file(path: Path, scan: _Scan) -> bool:
                     scan.add(LineError("line_too_large", message, None, line))
                 else:
                     scan.add(invalid_json(line))
-            if sink is not None and len(handed) >= hand_lines:
+            if sink is not None and (len(handed) >= hand_lines or offset - handed_at >= HAND_INPUT_BYTES):
                 sink = _hand(sink, handed)
                 hand_lines = sink.hand_lines if sink is not None else 0
+                handed_at = offset
                 if spent():
                     done = False
                     break

@@ -16,13 +16,14 @@ import pytest
 
 from emulator.backend import DEFAULT_IDLE_LIMIT, Backend
 from emulator.batches.early_answers import EarlyAnswers, index_path
+from emulator.batches.input import validate_batch_input
 from emulator.batches.results import work_files
 from emulator.batches.work_files import WorkFiles
 from emulator.config import EmulatorConfig, Limits
 from emulator.engine.budget import work_slice
 from emulator.fake_model import FakeModel
 from emulator.scenario.registry import ScenarioEngine, parse_document
-from tests.conftest import mixed_chat_batch_file
+from tests.conftest import chat_line, jsonl, mixed_chat_batch_file
 from tests.support.slices import run_until_idle_in_slices
 
 START = 1_767_225_600
@@ -317,3 +318,32 @@ def test_a_cancel_while_validating_publishes_no_early_answer_and_leaves_no_file(
         assert state["request_counts"] == {"total": 0, "completed": 0, "failed": 0}
         assert "output_file_id" not in state and "error_file_id" not in state
         assert [path.name for path in backend.blobs.work_dir.iterdir()] == []
+
+
+class _Recorder:
+    """A sink that keeps how many lines, and input bytes, each take got."""
+
+    open = True
+    hand_lines = 32
+
+    def __init__(self) -> None:
+        self.takes: list[tuple[int, int]] = []
+        self.last = 0
+
+    def take(self, requests: list[tuple[int, str, dict[str, Any]]]) -> None:
+        self.takes.append((len(requests), requests[-1][0] - self.last))
+        self.last = requests[-1][0]
+
+    def stop(self) -> None:
+        self.open = False
+
+
+def test_the_validation_pass_hands_over_at_most_about_a_megabyte_of_input_at_once(tmp_path: Path):
+    long_text = "words " * 50_000  # 300 KB a line: a few lines a take, not 32 of them held at once
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl([chat_line(f"req-{i}", long_text) for i in range(20)]))
+    sink = _Recorder()
+    report = validate_batch_input(path, "/v1/chat/completions", Limits(), sink=sink)
+    assert report.errors == [] and sink.open
+    assert sum(lines for lines, _ in sink.takes) == 20
+    assert all(lines <= 4 and size < (1 << 20) + 310_000 for lines, size in sink.takes)
